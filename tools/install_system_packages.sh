@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the book needs: graphviz (the `dot` binary behind dlbook.graph.draw) and
+# chromium (the headless browser that tests the built HTML book).
+set -euo pipefail
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "Need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
