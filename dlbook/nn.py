@@ -1,0 +1,251 @@
+"""Fully connected layers and multilayer perceptrons with hand-written backprop (chapter 2).
+
+Two styles, both used in the book:
+
+* functions in the cs231n style, ``linear_forward(x, W, b) -> (y, cache)`` and
+  ``linear_backward(dy, cache) -> (dx, dW, db)``, where the cache is a ``NamedTuple``;
+* modules in the PyTorch style, :class:`Linear` and :class:`MLP`, that keep what their backward
+  pass needs and expose ``params()`` and ``grads()`` in the order of PyTorch's ``parameters()``.
+
+Weights follow ``torch.nn.Linear``: ``W`` has shape ``(out_features, in_features)`` and
+``y = x @ W.T + b``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import activations
+from ._validation import as_float_array, as_rng, check_choice, check_positive_int, check_shape
+
+__all__ = ["LinearCache", "linear_forward", "linear_backward", "Linear", "MLP", "ACTIVATIONS"]
+
+
+class LinearCache(NamedTuple):
+    """What :func:`linear_backward` needs from the forward pass."""
+
+    x: np.ndarray
+    """Input, shape (N, in_features)."""
+    W: np.ndarray
+    """Weight, shape (out_features, in_features)."""
+
+
+def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
+    r"""Affine layer, forward pass.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+        A mini-batch of ``N`` inputs with ``D`` features.
+    W : ndarray, shape (M, D)
+    b : ndarray, shape (M,)
+
+    Returns
+    -------
+    y : ndarray, shape (N, M)
+        .. math:: y = x W^\top + b
+    cache : LinearCache
+        ``(x, W)`` for :func:`linear_backward`.
+
+    Notes
+    -----
+    PyTorch: ``torch.nn.functional.linear(x, W, b)``.
+    """
+    x = as_float_array(x, "x", "linear_forward", ndim=2)
+    W = as_float_array(W, "W", "linear_forward", ndim=2)
+    b = as_float_array(b, "b", "linear_forward", ndim=1)
+    if W.shape[1] != x.shape[1]:
+        raise ValueError(f"linear_forward: W must have shape (M, {x.shape[1]}) to match x {x.shape}, got {W.shape}")
+    check_shape(b, (W.shape[0],), "b", "linear_forward")
+    return x @ W.T + b, LinearCache(x, W)
+
+
+def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Affine layer, backward pass.
+
+    Parameters
+    ----------
+    dy : ndarray, shape (N, M)
+        Upstream gradient :math:`\partial L / \partial y`.
+    cache : LinearCache
+        From :func:`linear_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+        .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W
+    dW : ndarray, shape (M, D)
+        .. math:: \frac{\partial L}{\partial W} = \Bigl(\frac{\partial L}{\partial y}\Bigr)^\top x
+    db : ndarray, shape (M,)
+        .. math:: \frac{\partial L}{\partial b} = \sum_n \frac{\partial L}{\partial y_n}
+    """
+    x, W = cache
+    dy = as_float_array(dy, "dy", "linear_backward", ndim=2)
+    check_shape(dy, (x.shape[0], W.shape[0]), "dy", "linear_backward")
+    return dy @ W, dy.T @ x, dy.sum(axis=0)
+
+
+class Linear:
+    r"""Affine layer :math:`y = x W^\top + b` that keeps its input for the backward pass.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    rng : numpy.random.Generator, optional
+        Source of the initial weights.
+    dtype : numpy dtype, default float64
+
+    Attributes
+    ----------
+    weight : ndarray, shape (out_features, in_features)
+        Initialized :math:`U(-1/\sqrt{D}, 1/\sqrt{D})` with :math:`D` = ``in_features``, the
+        distribution ``torch.nn.Linear`` uses.
+    bias : ndarray, shape (out_features,)
+        Same distribution as ``weight``.
+    weight_grad, bias_grad : ndarray
+        Gradients of the last :meth:`backward` (overwritten by each call, never accumulated).
+
+    Notes
+    -----
+    PyTorch: ``torch.nn.Linear``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator | None = None,
+                 dtype=np.float64):
+        self.in_features = check_positive_int(in_features, "in_features", "Linear")
+        self.out_features = check_positive_int(out_features, "out_features", "Linear")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"Linear: dtype must be float32 or float64, got {dtype}")
+        rng = as_rng(rng, "Linear")
+        bound = 1.0 / np.sqrt(in_features)
+        self.weight = rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
+        self.bias = rng.uniform(-bound, bound, out_features).astype(dtype)
+        self.weight_grad = np.zeros_like(self.weight)
+        self.bias_grad = np.zeros_like(self.bias)
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``x @ weight.T + bias`` for ``x`` of shape (N, in_features), and keep ``x``."""
+        x = as_float_array(x, "x", "Linear.forward", ndim=2)
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"Linear.forward: x must have shape (N, {self.in_features}), got {x.shape}")
+        if x.dtype != self.weight.dtype:
+            raise TypeError(f"Linear.forward: x must have the layer's dtype {self.weight.dtype}, got {x.dtype}")
+        self._x = x
+        y = x @ self.weight.T
+        y += self.bias
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """Store the parameter gradients for upstream ``dy`` (N, out_features); return dx (N, in_features)."""
+        if self._x is None:
+            raise RuntimeError("Linear.backward: call forward first")
+        check_shape(dy, (self._x.shape[0], self.out_features), "dy", "Linear.backward")
+        np.matmul(dy.T, self._x, out=self.weight_grad)
+        np.sum(dy, axis=0, out=self.bias_grad)
+        return dy @ self.weight
+
+    def params(self) -> list[np.ndarray]:
+        """``[weight, bias]``: the layer's own arrays, in ``torch.nn.Linear.parameters()`` order."""
+        return [self.weight, self.bias]
+
+    def grads(self) -> list[np.ndarray]:
+        """``[weight_grad, bias_grad]``, matching :meth:`params`."""
+        return [self.weight_grad, self.bias_grad]
+
+
+def _derivative(name: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """f'(a) for the named activation, from the pre-activation ``a`` and output ``y = f(a)``."""
+    if name == "relu":
+        return a > 0
+    if name == "tanh":
+        return 1.0 - y * y
+    if name == "sigmoid":
+        return y * (1.0 - y)
+    if name == "identity":
+        return np.ones_like(a)
+    return getattr(activations, f"{name}_grad")(a)
+
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish", "softplus", "identity")
+"""Names accepted by :class:`MLP` (functions of :mod:`dlbook.activations` with default parameters)."""
+
+
+class MLP:
+    r"""Multilayer perceptron: affine layers with an activation between them, linear output.
+
+    .. math::
+       a^{(l)} = x^{(l)} W^{(l)\top} + b^{(l)}, \quad x^{(l+1)} = f\bigl(a^{(l)}\bigr),
+       \quad \text{output } a^{(L)}
+
+    Backward, with :math:`\delta^{(L)}` the gradient of the loss with respect to the output:
+    :math:`\delta^{(l)} = f'(a^{(l)}) \circ \bigl(\delta^{(l+1)} W^{(l+1)}\bigr)`,
+    :math:`\partial L/\partial W^{(l)} = \delta^{(l)\top} x^{(l)}`.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``[D_in, H_1, ..., H_k, D_out]`` (at least two entries).
+    activation : str, default "relu"
+        One of :data:`ACTIVATIONS`.
+    rng : numpy.random.Generator, optional
+    dtype : numpy dtype, default float64
+
+    Attributes
+    ----------
+    layers : list of Linear
+    pre_activations : list of ndarray
+        :math:`a^{(l)}` of every hidden layer from the last :meth:`forward`.
+    hidden : list of ndarray
+        :math:`x^{(l+1)} = f(a^{(l)})` of every hidden layer from the last :meth:`forward`.
+
+    Notes
+    -----
+    PyTorch: ``nn.Sequential(nn.Linear(...), nn.ReLU(), ..., nn.Linear(...))``; :meth:`params`
+    has the order of its ``parameters()``.
+    """
+
+    def __init__(self, sizes, activation: str = "relu", rng: np.random.Generator | None = None,
+                 dtype=np.float64):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes must list at least an input and an output width, got {sizes}")
+        for width in sizes:
+            check_positive_int(width, "every entry of sizes", "MLP")
+        self.activation = check_choice(activation, "activation", "MLP", ACTIVATIONS)
+        self._f = (lambda z: z) if activation == "identity" else getattr(activations, activation)
+        rng = as_rng(rng, "MLP")
+        self.sizes = sizes
+        self.layers = [Linear(d_in, d_out, rng, dtype) for d_in, d_out in zip(sizes[:-1], sizes[1:])]
+        self.pre_activations: list[np.ndarray] = []
+        self.hidden: list[np.ndarray] = []
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return the outputs (logits), shape (N, D_out), for inputs ``x`` of shape (N, D_in)."""
+        self.pre_activations, self.hidden = [], []
+        for layer in self.layers[:-1]:
+            a = layer.forward(x)
+            x = self._f(a)
+            self.pre_activations.append(a)
+            self.hidden.append(x)
+        return self.layers[-1].forward(x)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """Backpropagate ``dy`` = dL/d(output), shape (N, D_out); store grads, return dL/dx."""
+        if len(self.pre_activations) != len(self.layers) - 1:
+            raise RuntimeError("MLP.backward: call forward first")
+        delta = self.layers[-1].backward(dy)
+        for layer, a, y in zip(self.layers[-2::-1], self.pre_activations[::-1], self.hidden[::-1]):
+            delta = layer.backward(delta * _derivative(self.activation, a, y))
+        return delta
+
+    def params(self) -> list[np.ndarray]:
+        """``[W1, b1, W2, b2, ...]``: the model's own arrays (an optimizer updating them trains it)."""
+        return [p for layer in self.layers for p in layer.params()]
+
+    def grads(self) -> list[np.ndarray]:
+        """Gradients of the last :meth:`backward`, matching :meth:`params`."""
+        return [g for layer in self.layers for g in layer.grads()]
