@@ -90,13 +90,14 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12) -> 
     nan_a, nan_e = np.isnan(a), np.isnan(e)
     if not np.array_equal(nan_a, nan_e):
         raise AssertionError(f"NaN mismatch: {int(nan_a.sum())} NaNs in actual, {int(nan_e.sum())} in expected")
-    both_inf = np.isinf(a) & np.isinf(e) & (a == e)
-    diff = np.where(nan_a | both_inf, 0.0, np.abs(a - e))
+    same = nan_a | (np.isinf(a) & (a == e))
+    with np.errstate(invalid="ignore"):
+        diff = np.where(same, 0.0, np.abs(a - e))
     bad = diff > atol + rtol * np.abs(e)
     if bad.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(diff == 0, 0.0, diff / np.abs(e))
-        where = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
         raise AssertionError(
             f"{int(bad.sum())} of {bad.size} elements differ beyond rtol={rtol:g}, atol={atol:g}: "
             f"max abs diff {diff.max():.3e} at index {where}, max rel diff {np.max(rel):.3e}"
