@@ -57,7 +57,9 @@ $(HTML): env $(MATHJAX) _config.yml _toc.yml intro.md references.bib $(wildcard 
 html: $(HTML)
 
 unit: env
+	rm -rf .cache/max_errors
 	$(BIN)/python -m pytest tests -m "not browser" -n 2 -p no:cacheprovider
+	$(BIN)/python tools/collect_max_errors.py
 
 nbval: env
 	$(NBVAL) $(NOTEBOOKS)
