@@ -18,6 +18,11 @@ export IPYTHONDIR := $(CURDIR)/.cache/ipython
 export JUPYTER_CONFIG_DIR := $(CURDIR)/.cache/jupyter
 export JUPYTER_DATA_DIR := $(CURDIR)/.cache/jupyter-data
 export PYTHONHASHSEED := 0
+# One BLAS/OpenMP thread per process: results do not depend on the machine's core count, and
+# two notebooks executing side by side (nbval -n 2) do not fight over the cores.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \

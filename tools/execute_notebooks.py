@@ -2,8 +2,8 @@
 
     python tools/execute_notebooks.py chapters/01_computational_graphs.ipynb [...]
 
-Uses nbclient with ``record_timing=False`` so that re-running an unchanged notebook gives a
-byte-identical file.  Wall times go to ``appendices/execution_times.json`` and the table
+Uses nbclient with ``record_timing=False`` and merges the stream chunks that the kernel splits
+at timing-dependent points, so re-running an unchanged notebook gives a byte-identical file.  Wall times go to ``appendices/execution_times.json`` and the table
 ``appendices/execution_times_table.md`` that the verification appendix includes.
 """
 
@@ -17,12 +17,30 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+# One BLAS/OpenMP thread in the kernels, as under `make` (see the Makefile): outputs do not
+# depend on the core count.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMES_JSON = ROOT / "appendices" / "execution_times.json"
 TIMES_TABLE = ROOT / "appendices" / "execution_times_table.md"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CHAPTER_BUDGET_S = 60.0
 BOOK_BUDGET_S = 180.0
+
+
+def merge_streams(cell) -> None:
+    """Merge consecutive stdout/stderr chunks, which the kernel splits at timing-dependent points."""
+    merged = []
+    for output in cell.get("outputs", []):
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    cell.outputs = merged
 
 
 def execute(path: Path) -> float:
@@ -35,6 +53,9 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            merge_streams(cell)
     nb.metadata["language_info"] = {k: v for k, v in nb.metadata.get("language_info", {}).items()
                                     if k in ("name", "file_extension", "mimetype")}
     nbformat.write(nb, path)
