@@ -36,11 +36,16 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     -----
     The log-sum-exp is taken after subtracting each row's maximum, so logits of any size give
     a finite loss.  PyTorch: ``torch.nn.functional.cross_entropy(logits, y)``.
+
+    References
+    ----------
+    Bishop (2006), Pattern Recognition and Machine Learning, section 4.3.4.
     """
     z = as_float_array(logits, "logits", "softmax_cross_entropy", ndim=2)
     n, c = z.shape
     if n == 0:
-        raise ValueError("softmax_cross_entropy: logits must hold at least one sample, got shape (0, C)")
+        raise ValueError("softmax_cross_entropy: logits must hold at least one sample, "
+                         "got shape (0, C)")
     y = check_labels(y, n, c, "softmax_cross_entropy")
     shifted = z - z.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
@@ -72,6 +77,10 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     Notes
     -----
     Shapes must be equal: nothing is broadcast.  PyTorch: ``torch.nn.functional.mse_loss``.
+
+    References
+    ----------
+    Bishop (2006), Pattern Recognition and Machine Learning, section 5.2.
     """
     pred = as_float_array(pred, "pred", "mse")
     target = as_float_array(target, "target", "mse")
@@ -82,7 +91,7 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     diff = pred - target
     loss = float(np.mean(diff * diff))
     diff *= 2.0 / diff.size
-    return loss, diff
+    return loss, diff.astype(pred.dtype, copy=False)
 
 
 def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
@@ -107,6 +116,10 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
     -----
     The second form of the loss never takes the log of 0 or the exp of a large number.
     PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    References
+    ----------
+    Bishop (2006), Pattern Recognition and Machine Learning, section 4.3.2.
     """
     z = as_float_array(logits, "logits", "binary_cross_entropy_with_logits")
     t = as_float_array(target, "target", "binary_cross_entropy_with_logits")
@@ -116,7 +129,7 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
         )
     if z.size == 0:
         raise ValueError("binary_cross_entropy_with_logits: logits must hold at least one element, got an empty array")
-    if np.any((t < 0) | (t > 1)):
+    if not np.all((t >= 0) & (t <= 1)):
         raise ValueError(
             f"binary_cross_entropy_with_logits: target must be in [0, 1], got values in [{t.min():g}, {t.max():g}]"
         )

@@ -51,7 +51,12 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
 
     Notes
     -----
-    PyTorch: ``torch.nn.functional.linear(x, W, b)``.
+    PyTorch: ``torch.nn.functional.linear(x, W, b)``; ``W`` has the layout of
+    ``torch.nn.Linear.weight``.  The book's column-vector form is :math:`a = W x + b`.
+
+    References
+    ----------
+    Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
     x = as_float_array(x, "x", "linear_forward", ndim=2)
     W = as_float_array(W, "W", "linear_forward", ndim=2)
@@ -80,7 +85,19 @@ def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
         .. math:: \frac{\partial L}{\partial W} = \Bigl(\frac{\partial L}{\partial y}\Bigr)^\top x
     db : ndarray, shape (M,)
         .. math:: \frac{\partial L}{\partial b} = \sum_n \frac{\partial L}{\partial y_n}
+
+    Notes
+    -----
+    Summing over the batch in ``dW`` and ``db`` is the vectorized form of accumulating one
+    outer product :math:`\delta_n x_n^\top` per sample.  PyTorch: what autograd computes for
+    ``torch.nn.functional.linear``.
+
+    References
+    ----------
+    Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
+    if not isinstance(cache, LinearCache):
+        raise TypeError(f"linear_backward: cache must be the LinearCache from linear_forward, got {type(cache).__name__}")
     x, W = cache
     dy = as_float_array(dy, "dy", "linear_backward", ndim=2)
     check_shape(dy, (x.shape[0], W.shape[0]), "dy", "linear_backward")
@@ -99,17 +116,22 @@ class Linear:
 
     Attributes
     ----------
-    weight : ndarray, shape (out_features, in_features)
-        Initialized :math:`U(-1/\sqrt{D}, 1/\sqrt{D})` with :math:`D` = ``in_features``, the
-        distribution ``torch.nn.Linear`` uses.
-    bias : ndarray, shape (out_features,)
-        Same distribution as ``weight``.
+    weight : ndarray
+        Shape (out_features, in_features).  Initialized :math:`U(-1/\sqrt{D}, 1/\sqrt{D})` with
+        :math:`D` = ``in_features``, the distribution ``torch.nn.Linear`` uses.
+    bias : ndarray
+        Shape (out_features,).  Same distribution as ``weight``.
     weight_grad, bias_grad : ndarray
         Gradients of the last :meth:`backward` (overwritten by each call, never accumulated).
 
     Notes
     -----
-    PyTorch: ``torch.nn.Linear``.
+    PyTorch: ``torch.nn.Linear`` (same weight layout, same initial distribution, same
+    ``parameters()`` order).
+
+    References
+    ----------
+    Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
 
     def __init__(self, in_features: int, out_features: int, rng: np.random.Generator | None = None,
@@ -128,25 +150,31 @@ class Linear:
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return ``x @ weight.T + bias`` for ``x`` of shape (N, in_features), and keep ``x``."""
+        """Return ``x @ weight.T + bias`` for ``x`` (N, in_features); keep ``x``."""
         x = as_float_array(x, "x", "Linear.forward", ndim=2)
         if x.shape[1] != self.in_features:
-            raise ValueError(f"Linear.forward: x must have shape (N, {self.in_features}), got {x.shape}")
+            raise ValueError(f"Linear.forward: x must have shape (N, {self.in_features}), "
+                             f"got {x.shape}")
         if x.dtype != self.weight.dtype:
-            raise TypeError(f"Linear.forward: x must have the layer's dtype {self.weight.dtype}, got {x.dtype}")
-        self._x = x
+            raise TypeError(f"Linear.forward: x must have the layer's dtype "
+                            f"{self.weight.dtype}, got {x.dtype}")
+        self._x = x  # the backward pass needs the input
         y = x @ self.weight.T
         y += self.bias
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Store the parameter gradients for upstream ``dy`` (N, out_features); return dx (N, in_features)."""
+        """Store the parameter gradients for ``dy`` (N, out_features); return dx."""
         if self._x is None:
             raise RuntimeError("Linear.backward: call forward first")
+        dy = as_float_array(dy, "dy", "Linear.backward", ndim=2)
         check_shape(dy, (self._x.shape[0], self.out_features), "dy", "Linear.backward")
-        np.matmul(dy.T, self._x, out=self.weight_grad)
-        np.sum(dy, axis=0, out=self.bias_grad)
-        return dy @ self.weight
+        if dy.dtype != self.weight.dtype:
+            raise TypeError(f"Linear.backward: dy must have the layer's dtype "
+                            f"{self.weight.dtype}, got {dy.dtype}")
+        np.matmul(dy.T, self._x, out=self.weight_grad)  # dL/dW = dy^T x
+        np.sum(dy, axis=0, out=self.bias_grad)          # dL/db = sum over the batch
+        return dy @ self.weight                          # dL/dx = dy W
 
     def params(self) -> list[np.ndarray]:
         """``[weight, bias]``: the layer's own arrays, in ``torch.nn.Linear.parameters()`` order."""
@@ -171,7 +199,7 @@ def _derivative(name: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish", "softplus", "identity")
-"""Names accepted by :class:`MLP` (functions of :mod:`dlbook.activations` with default parameters)."""
+"""Names accepted by :class:`MLP` (functions of ``dlbook.activations`` with default parameters)."""
 
 
 class MLP:
@@ -205,11 +233,18 @@ class MLP:
     Notes
     -----
     PyTorch: ``nn.Sequential(nn.Linear(...), nn.ReLU(), ..., nn.Linear(...))``; :meth:`params`
-    has the order of its ``parameters()``.
+    has the order of its ``parameters()``.  The book writes the same equations for column
+    vectors, :math:`a^{(l)} = W^{(l)} x^{(l)}`; here every row of ``x`` is one sample.
+
+    References
+    ----------
+    Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
 
     def __init__(self, sizes, activation: str = "relu", rng: np.random.Generator | None = None,
                  dtype=np.float64):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+            raise TypeError(f"MLP: sizes must be a sequence of layer widths, got {type(sizes).__name__}")
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes must list at least an input and an output width, got {sizes}")
@@ -224,7 +259,7 @@ class MLP:
         self.hidden: list[np.ndarray] = []
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return the outputs (logits), shape (N, D_out), for inputs ``x`` of shape (N, D_in)."""
+        """Return the outputs (logits), shape (N, D_out), for ``x`` of shape (N, D_in)."""
         self.pre_activations, self.hidden = [], []
         for layer in self.layers[:-1]:
             a = layer.forward(x)
@@ -234,11 +269,12 @@ class MLP:
         return self.layers[-1].forward(x)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Backpropagate ``dy`` = dL/d(output), shape (N, D_out); store grads, return dL/dx."""
-        if len(self.pre_activations) != len(self.layers) - 1:
+        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store grads, return dL/dx."""
+        if len(self.pre_activations) != len(self.layers) - 1 or self.layers[-1]._x is None:
             raise RuntimeError("MLP.backward: call forward first")
         delta = self.layers[-1].backward(dy)
-        for layer, a, y in zip(self.layers[-2::-1], self.pre_activations[::-1], self.hidden[::-1]):
+        hidden_layers = zip(self.layers[-2::-1], self.pre_activations[::-1], self.hidden[::-1])
+        for layer, a, y in hidden_layers:  # from the last hidden layer back to the first
             delta = layer.backward(delta * _derivative(self.activation, a, y))
         return delta
 
