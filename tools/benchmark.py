@@ -23,7 +23,8 @@ DEFAULT_TARGET = 1.5
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for both libraries (default 1: stable timings on a shared machine)")
     parser.add_argument("--repeats", type=int, default=15)
     return parser.parse_args()
 
