@@ -1,12 +1,19 @@
 """Activation functions and their derivatives (chapter 4, used from chapter 2 on).
 
 Every elementwise function ``f(z)`` has a partner ``f_grad(z, ...)`` that returns the
-elementwise derivative ``f'(z)`` with the same parameters.  The implementations never overflow
-for ``|z|`` up to ``1e4`` (no ``exp`` of a large positive number is ever formed), and at kinks they
-follow PyTorch's autograd convention, stated in each docstring.  Output dtype follows the input.
+elementwise derivative ``f'(z)`` with the same parameters.  Three promises hold throughout:
+
+* no floating-point warning for ``|z|`` up to ``1e4``, in float32 and float64: ``exp`` only
+  ever sees non-positive arguments (so it cannot overflow), and the harmless underflow of
+  ``exp(-1e4)`` to ``0`` is silenced locally, so even ``np.errstate(all="raise")`` passes;
+* at a kink the derivative follows PyTorch's autograd convention, stated in each docstring
+  (``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``, ``elu'(0) = alpha``);
+* the output dtype follows the input (integers and booleans are promoted to float64).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,6 +33,25 @@ SELU_SCALE = 1.0507009873554804934193349852946
 """SELU's scale lambda (Klambauer et al., 2017), the value ``torch.nn.functional.selu`` uses."""
 
 
+def _param(value, name: str, where: str, positive: bool = False) -> float:
+    """A finite real hyperparameter (strictly positive when ``positive``)."""
+    value = check_real(value, name, where, low=0 if positive else None, low_inclusive=not positive)
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {name} must be finite, got {value:g}")
+    return value
+
+
+def _check_axis(axis, ndim: int, where: str, name: str = "z") -> int:
+    """An integer axis valid for the array ``name`` of ``ndim >= 1`` dimensions."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{where}: axis must be an integer, got {type(axis).__name__}")
+    if ndim == 0:
+        raise ValueError(f"{where}: {name} must have at least one dimension, got a 0-d array")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{where}: axis must be in [{-ndim}, {ndim}) for a {ndim}-D array, got {axis}")
+    return int(axis)
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     r"""Logistic sigmoid, computed without overflow.
 
@@ -36,7 +62,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
+        .. math::
+
+            \sigma(z) = \frac{1}{1 + e^{-z}}
 
     Notes
     -----
@@ -44,12 +72,13 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     otherwise, so ``exp`` only sees non-positive arguments.  PyTorch: ``torch.sigmoid``.
     """
     z = as_float_array(z, "z", "sigmoid")
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_grad(z: np.ndarray) -> np.ndarray:
-    r"""Derivative of the sigmoid, :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`, at most 1/4.
+    r"""Derivative of the sigmoid; at most 1/4, reached at :math:`z = 0`.
 
     Parameters
     ----------
@@ -58,13 +87,25 @@ def sigmoid_grad(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \sigma'(z) = \sigma(z)\bigl(1 - \sigma(z)\bigr)
+               = \frac{e^{-|z|}}{\bigl(1 + e^{-|z|}\bigr)^2}
+
+    Notes
+    -----
+    The right-hand form has no cancellation, so the result keeps full relative accuracy in
+    the saturated tails (``1 - sigmoid(30)`` would lose three digits).  PyTorch:
+    ``torch.autograd`` of ``torch.sigmoid``, which uses the left-hand form.
     """
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    z = as_float_array(z, "z", "sigmoid_grad")
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return e / ((1.0 + e) * (1.0 + e))
 
 
 def tanh(z: np.ndarray) -> np.ndarray:
-    r"""Hyperbolic tangent, :math:`\tanh z = 2\sigma(2z) - 1`.
+    r"""Hyperbolic tangent, a rescaled sigmoid.
 
     Parameters
     ----------
@@ -73,6 +114,9 @@ def tanh(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}} = 2\sigma(2z) - 1
 
     Notes
     -----
@@ -82,7 +126,7 @@ def tanh(z: np.ndarray) -> np.ndarray:
 
 
 def tanh_grad(z: np.ndarray) -> np.ndarray:
-    r"""Derivative of tanh, :math:`1 - \tanh^2 z`.
+    r"""Derivative of tanh; at most 1, reached at :math:`z = 0`.
 
     Parameters
     ----------
@@ -91,13 +135,23 @@ def tanh_grad(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \tanh'(z) = 1 - \tanh^2 z = 4\sigma'(2z) = \frac{4e^{-2|z|}}{\bigl(1 + e^{-2|z|}\bigr)^2}
+
+    Notes
+    -----
+    Evaluated by the right-hand form, accurate in the saturated tails.  PyTorch:
+    ``torch.autograd`` of ``torch.tanh``, which uses :math:`1 - \tanh^2 z`.
     """
-    t = tanh(z)
-    return 1.0 - t * t
+    z = as_float_array(z, "z", "tanh_grad")
+    with np.errstate(under="ignore"):
+        e = np.exp(-2.0 * np.abs(z))
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
 def relu(z: np.ndarray) -> np.ndarray:
-    r"""Rectified linear unit, :math:`\max(0, z)`.
+    r"""Rectified linear unit.
 
     Parameters
     ----------
@@ -106,6 +160,9 @@ def relu(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \mathrm{relu}(z) = \max(0, z)
 
     Notes
     -----
@@ -114,6 +171,7 @@ def relu(z: np.ndarray) -> np.ndarray:
     References
     ----------
     Nair & Hinton (2010), Rectified linear units improve restricted Boltzmann machines.
+    Glorot, Bordes & Bengio (2011), Deep sparse rectifier neural networks.
     """
     z = as_float_array(z, "z", "relu")
     return np.maximum(z, 0, dtype=z.dtype)
@@ -129,28 +187,34 @@ def relu_grad(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \mathrm{relu}'(z) = [z > 0]
 
     Notes
     -----
-    At the kink :math:`z = 0` the derivative is taken to be 0, as torch.autograd does.
+    At the kink :math:`z = 0` the derivative is taken to be 0, as ``torch.autograd`` does.
     """
     z = as_float_array(z, "z", "relu_grad")
     return (z > 0).astype(z.dtype)
 
 
 def leaky_relu(z: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Leaky ReLU, :math:`\max(\alpha z, z)` for slope :math:`0 \le \alpha < 1`.
+    r"""Leaky ReLU: slope 1 for positive input, slope ``negative_slope`` for negative input.
 
     Parameters
     ----------
     z : ndarray, any shape
     negative_slope : float, default 0.01
-        :math:`\alpha`, the slope for :math:`z < 0`.
+        :math:`\alpha`, the slope for :math:`z < 0` (any finite real, as in PyTorch).
 
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: f(z) = z \text{ if } z > 0 \text{ else } \alpha z
+        .. math::
+
+            f(z) = z \text{ if } z > 0 \text{ else } \alpha z
+               \quad (= \max(\alpha z, z) \text{ for } \alpha \le 1)
 
     Notes
     -----
@@ -161,7 +225,7 @@ def leaky_relu(z: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     Maas, Hannun & Ng (2013), Rectifier nonlinearities improve neural network acoustic models.
     """
     z = as_float_array(z, "z", "leaky_relu")
-    slope = check_real(negative_slope, "negative_slope", "leaky_relu")
+    slope = _param(negative_slope, "negative_slope", "leaky_relu")
     return np.where(z > 0, z, z * z.dtype.type(slope))
 
 
@@ -176,14 +240,17 @@ def leaky_relu_grad(z: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            f'(z) = 1 \text{ if } z > 0 \text{ else } \alpha
 
     Notes
     -----
-    At :math:`z = 0` the derivative is :math:`\alpha`, as torch.autograd gives.
+    At :math:`z = 0` the derivative is :math:`\alpha`, as ``torch.autograd`` gives.
     """
     z = as_float_array(z, "z", "leaky_relu_grad")
-    slope = check_real(negative_slope, "negative_slope", "leaky_relu_grad")
-    return np.where(z > 0, 1.0, slope).astype(z.dtype)
+    slope = _param(negative_slope, "negative_slope", "leaky_relu_grad")
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(slope))
 
 
 def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -193,15 +260,18 @@ def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     ----------
     z : ndarray, any shape
     alpha : float, default 1.0
+        The value :math:`-\alpha` that the function approaches as :math:`z \to -\infty`.
 
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: f(z) = z \text{ if } z > 0 \text{ else } \alpha (e^{z} - 1)
+        .. math::
+
+            f(z) = z \text{ if } z > 0 \text{ else } \alpha (e^{z} - 1)
 
     Notes
     -----
-    Uses ``expm1`` for accuracy near 0.  PyTorch: ``torch.nn.functional.elu``.
+    Uses ``expm1`` for accuracy near 0.  PyTorch: ``torch.nn.functional.elu(z, alpha)``.
 
     References
     ----------
@@ -209,8 +279,9 @@ def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     exponential linear units (ELUs).
     """
     z = as_float_array(z, "z", "elu")
-    alpha = check_real(alpha, "alpha", "elu")
-    return np.where(z > 0, z, z.dtype.type(alpha) * np.expm1(np.minimum(z, 0)))
+    alpha = _param(alpha, "alpha", "elu")
+    with np.errstate(under="ignore"):
+        return np.where(z > 0, z, z.dtype.type(alpha) * np.expm1(np.minimum(z, 0)))
 
 
 def elu_grad(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -224,14 +295,19 @@ def elu_grad(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            f'(z) = 1 \text{ if } z > 0 \text{ else } \alpha e^{z}
 
     Notes
     -----
-    At :math:`z = 0` the derivative is :math:`\alpha`, as torch.autograd gives.
+    At :math:`z = 0` the derivative is :math:`\alpha` (the left limit), as ``torch.autograd``
+    gives; for :math:`\alpha = 1` the function is continuously differentiable.
     """
     z = as_float_array(z, "z", "elu_grad")
-    alpha = check_real(alpha, "alpha", "elu_grad")
-    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, 0)))
+    alpha = _param(alpha, "alpha", "elu_grad")
+    with np.errstate(under="ignore"):
+        return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, 0)))
 
 
 def selu(z: np.ndarray) -> np.ndarray:
@@ -244,10 +320,13 @@ def selu(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: f(z) = \lambda z \text{ if } z > 0 \text{ else } \lambda\alpha(e^z - 1)
+        .. math::
+
+            f(z) = \lambda z \text{ if } z > 0 \text{ else } \lambda\alpha(e^z - 1)
 
         with :data:`SELU_ALPHA` :math:`\approx 1.6733` and :data:`SELU_SCALE`
-        :math:`\approx 1.0507`.
+        :math:`\lambda \approx 1.0507`, the constants that make mean 0 and variance 1 a stable
+        fixed point of a layer with :math:`\mathcal{N}(0, 1/n_\text{in})` weights.
 
     Notes
     -----
@@ -258,7 +337,8 @@ def selu(z: np.ndarray) -> np.ndarray:
     Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-normalizing neural networks.
     """
     z = as_float_array(z, "z", "selu")
-    return z.dtype.type(SELU_SCALE) * elu(z, SELU_ALPHA)
+    with np.errstate(under="ignore"):
+        return z.dtype.type(SELU_SCALE) * elu(z, SELU_ALPHA)
 
 
 def selu_grad(z: np.ndarray) -> np.ndarray:
@@ -271,9 +351,18 @@ def selu_grad(z: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            f'(z) = \lambda \text{ if } z > 0 \text{ else } \lambda\alpha e^{z}
+
+    Notes
+    -----
+    At :math:`z = 0` the derivative is :math:`\lambda\alpha \approx 1.758`, as
+    ``torch.autograd`` gives.
     """
     z = as_float_array(z, "z", "selu_grad")
-    return z.dtype.type(SELU_SCALE) * elu_grad(z, SELU_ALPHA)
+    with np.errstate(under="ignore"):
+        return z.dtype.type(SELU_SCALE) * elu_grad(z, SELU_ALPHA)
 
 
 def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
@@ -283,27 +372,33 @@ def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     ----------
     z : ndarray, any shape
     beta : float, default 1.0
-        As :math:`\beta \to \infty` swish tends to ReLU; :math:`\beta = 0` gives :math:`z/2`.
+        Any finite real.  :math:`\beta = 0` gives :math:`z/2`; as :math:`\beta \to \infty`
+        swish tends to ReLU.
 
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \mathrm{swish}_\beta(z) = z\,\sigma(\beta z) = \frac{z}{1 + e^{-\beta z}}
 
     Notes
     -----
-    PyTorch: ``torch.nn.functional.silu`` for ``beta=1``.
+    PyTorch: ``torch.nn.functional.silu`` for ``beta=1``; other values have no built-in
+    (``z * torch.sigmoid(beta * z)``).
 
     References
     ----------
     Ramachandran, Zoph & Le (2017), Searching for activation functions.
     """
     z = as_float_array(z, "z", "swish")
-    beta = check_real(beta, "beta", "swish")
-    return z * sigmoid(z.dtype.type(beta) * z)
+    beta = _param(beta, "beta", "swish")
+    with np.errstate(under="ignore"):
+        return z * sigmoid(z.dtype.type(beta) * z)
 
 
 def swish_grad(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
-    r"""Derivative of swish, :math:`\sigma(\beta z) + \beta z\,\sigma(\beta z)(1 - \sigma(\beta z))`.
+    r"""Derivative of swish.
 
     Parameters
     ----------
@@ -313,11 +408,19 @@ def swish_grad(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            \mathrm{swish}_\beta'(z) = \sigma(\beta z) + \beta z\,\sigma'(\beta z)
+
+    Notes
+    -----
+    PyTorch: ``torch.autograd`` of ``torch.nn.functional.silu`` (``beta=1``).
     """
     z = as_float_array(z, "z", "swish_grad")
-    beta = z.dtype.type(check_real(beta, "beta", "swish_grad"))
-    s = sigmoid(beta * z)
-    return s + beta * z * s * (1.0 - s)
+    beta = z.dtype.type(_param(beta, "beta", "swish_grad"))
+    bz = beta * z
+    with np.errstate(under="ignore"):
+        return sigmoid(bz) + bz * sigmoid_grad(bz)
 
 
 def softplus(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
@@ -327,29 +430,34 @@ def softplus(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.nd
     ----------
     z : ndarray, any shape
     beta : float, default 1.0
+        Sharpness, :math:`\beta > 0`.
     threshold : float, default 20.0
         Where :math:`\beta z >` ``threshold`` the function returns :math:`z` itself, as PyTorch
-        does (the difference is below :math:`e^{-20} \approx 2 \times 10^{-9}`).
+        does (the difference is below :math:`e^{-20}/\beta \approx 2 \times 10^{-9}/\beta`).
 
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: f(z) = \frac{1}{\beta} \log(1 + e^{\beta z})
+        .. math::
+
+            f(z) = \frac{1}{\beta} \log\bigl(1 + e^{\beta z}\bigr)
 
     Notes
     -----
-    Evaluated as :math:`\max(\beta z, 0) + \log(1 + e^{-|\beta z|})`, which never overflows.
-    PyTorch: ``torch.nn.functional.softplus(z, beta, threshold)``.
+    Evaluated as :math:`\bigl(\max(\beta z, 0) + \log(1 + e^{-|\beta z|})\bigr)/\beta`, which
+    never overflows.  PyTorch: ``torch.nn.functional.softplus(z, beta, threshold)``.
     """
     z = as_float_array(z, "z", "softplus")
-    beta = z.dtype.type(check_real(beta, "beta", "softplus", low=0, low_inclusive=False))
+    beta = z.dtype.type(_param(beta, "beta", "softplus", positive=True))
+    threshold = _param(threshold, "threshold", "softplus")
     bz = beta * z
-    smooth = (np.maximum(bz, 0) + np.log1p(np.exp(-np.abs(bz)))) / beta
+    with np.errstate(under="ignore"):
+        smooth = (np.maximum(bz, 0) + np.log1p(np.exp(-np.abs(bz)))) / beta
     return np.where(bz > threshold, z, smooth)
 
 
 def softplus_grad(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    r"""Derivative of softplus, :math:`\sigma(\beta z)` (exactly 1 above the threshold).
+    r"""Derivative of softplus: :math:`\sigma(\beta z)`, and exactly 1 above the threshold.
 
     Parameters
     ----------
@@ -360,9 +468,17 @@ def softplus_grad(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> 
     Returns
     -------
     ndarray, shape of ``z``
+        .. math::
+
+            f'(z) = \sigma(\beta z) \text{ if } \beta z \le \text{threshold else } 1
+
+    Notes
+    -----
+    PyTorch: ``torch.autograd`` of ``torch.nn.functional.softplus(z, beta, threshold)``.
     """
     z = as_float_array(z, "z", "softplus_grad")
-    beta = z.dtype.type(check_real(beta, "beta", "softplus_grad", low=0, low_inclusive=False))
+    beta = z.dtype.type(_param(beta, "beta", "softplus_grad", positive=True))
+    threshold = _param(threshold, "threshold", "softplus_grad")
     bz = beta * z
     return np.where(bz > threshold, z.dtype.type(1), sigmoid(bz))
 
@@ -373,13 +489,18 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     Parameters
     ----------
     z : ndarray, shape (..., C, ...)
+        Logits; the softmax runs over the ``C`` entries along ``axis``.
     axis : int, default -1
 
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}},
-           \quad m = \max_j z_j
+        Probabilities that sum to 1 along ``axis``:
+
+        .. math::
+
+            \mathrm{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}},
+               \quad m = \max_j z_j
 
     Notes
     -----
@@ -387,7 +508,9 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     :math:`\le 0`.  PyTorch: ``torch.softmax(z, dim=axis)``.
     """
     z = as_float_array(z, "z", "softmax")
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    axis = _check_axis(axis, z.ndim, "softmax")
+    with np.errstate(under="ignore"):
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -403,15 +526,20 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``z``
-        .. math:: \log\mathrm{softmax}(z)_i = z_i - m - \log\sum_j e^{z_j - m}
+        .. math::
+
+            \log\mathrm{softmax}(z)_i = z_i - m - \log\sum_j e^{z_j - m},
+               \quad m = \max_j z_j
 
     Notes
     -----
-    PyTorch: ``torch.log_softmax(z, dim=axis)``.
+    Finite wherever the softmax underflows to 0.  PyTorch: ``torch.log_softmax(z, dim=axis)``.
     """
     z = as_float_array(z, "z", "log_softmax")
+    axis = _check_axis(axis, z.ndim, "log_softmax")
     shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    with np.errstate(under="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -421,22 +549,27 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
     ----------
     dy : ndarray, shape of ``y``
         Upstream gradient :math:`\partial L / \partial y`.
-    y : ndarray
-        The softmax output :math:`y = \mathrm{softmax}(z)`.
+    y : ndarray, shape (..., C, ...)
+        The softmax output :math:`y = \mathrm{softmax}(z)` along ``axis``.
     axis : int, default -1
 
     Returns
     -------
     ndarray, shape of ``y``
-        .. math:: \frac{\partial L}{\partial z_i} = y_i \Bigl(\frac{\partial L}{\partial y_i}
-           - \sum_j \frac{\partial L}{\partial y_j} y_j\Bigr)
+        .. math::
+
+            \frac{\partial L}{\partial z_i} = y_i \Bigl(\frac{\partial L}{\partial y_i}
+               - \sum_j \frac{\partial L}{\partial y_j} y_j\Bigr)
 
     Notes
     -----
-    The Jacobian :math:`\mathrm{diag}(y) - y y^\top` is never formed.
+    The Jacobian :math:`\mathrm{diag}(y) - y y^\top` is never formed.  PyTorch: what
+    ``torch.autograd`` passes back through ``torch.softmax(z, dim=axis)``.
     """
     y = as_float_array(y, "y", "softmax_backward")
     dy = as_float_array(dy, "dy", "softmax_backward")
     if dy.shape != y.shape:
         raise ValueError(f"softmax_backward: dy must have the shape of y {y.shape}, got {dy.shape}")
-    return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
+    axis = _check_axis(axis, y.ndim, "softmax_backward", "y")
+    with np.errstate(under="ignore"):
+        return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
