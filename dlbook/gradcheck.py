@@ -31,7 +31,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     Returns
     -------
     ndarray, shape of ``x``
-        .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+        .. math::
+
+           \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
 
     Notes
     -----
@@ -93,7 +95,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     Returns
     -------
     float
-        .. math:: \frac{\lVert a - b \rVert_2}{\lVert a \rVert_2 + \lVert b \rVert_2} \in [0, 1]
+        .. math::
+
+           \frac{\lVert a - b \rVert_2}{\lVert a \rVert_2 + \lVert b \rVert_2} \in [0, 1]
 
         0 when both are zero.  Rules of thumb in float64: below :math:`10^{-7}` the gradient is
         right; around :math:`10^{-4}` something is usually wrong (or a kink was crossed); above

@@ -27,9 +27,13 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     Returns
     -------
     loss : float
-        .. math:: L = \frac{1}{N} \sum_n \Bigl(\log \sum_c e^{z_{nc}} - z_{n y_n}\Bigr)
+        .. math::
+
+           L = \frac{1}{N} \sum_n \Bigl(\log \sum_c e^{z_{nc}} - z_{n y_n}\Bigr)
     dlogits : ndarray, shape (N, C)
-        .. math:: \frac{\partial L}{\partial z_{nc}} = \frac{1}{N}\bigl(p_{nc} - [c = y_n]\bigr),
+        .. math::
+
+           \frac{\partial L}{\partial z_{nc}} = \frac{1}{N}\bigl(p_{nc} - [c = y_n]\bigr),
            \quad p_n = \mathrm{softmax}(z_n)
 
     Notes
@@ -70,9 +74,13 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     Returns
     -------
     loss : float
-        .. math:: L = \frac{1}{M} \sum_i (\hat y_i - y_i)^2, \quad M = \text{number of elements}
+        .. math::
+
+           L = \frac{1}{M} \sum_i (\hat y_i - y_i)^2, \quad M = \text{number of elements}
     dpred : ndarray, shape of ``pred``
-        .. math:: \frac{\partial L}{\partial \hat y_i} = \frac{2}{M} (\hat y_i - y_i)
+        .. math::
+
+           \frac{\partial L}{\partial \hat y_i} = \frac{2}{M} (\hat y_i - y_i)
 
     Notes
     -----
@@ -107,10 +115,14 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
     Returns
     -------
     loss : float
-        .. math:: L = \frac{1}{M}\sum_i -t_i \log\sigma(z_i) - (1 - t_i)\log(1 - \sigma(z_i))
+        .. math::
+
+           L = \frac{1}{M}\sum_i -t_i \log\sigma(z_i) - (1 - t_i)\log(1 - \sigma(z_i))
            = \frac{1}{M}\sum_i \max(z_i, 0) - z_i t_i + \log(1 + e^{-|z_i|})
     dlogits : ndarray, shape of ``logits``
-        .. math:: \frac{\partial L}{\partial z_i} = \frac{1}{M}(\sigma(z_i) - t_i)
+        .. math::
+
+           \frac{\partial L}{\partial z_i} = \frac{1}{M}(\sigma(z_i) - t_i)
 
     Notes
     -----

@@ -45,7 +45,9 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     Returns
     -------
     y : ndarray, shape (N, M)
-        .. math:: y = x W^\top + b
+        .. math::
+
+           y = x W^\top + b
     cache : LinearCache
         ``(x, W)`` for :func:`linear_backward`.
 
@@ -80,11 +82,17 @@ def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
     Returns
     -------
     dx : ndarray, shape (N, D)
-        .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W
+        .. math::
+
+           \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W
     dW : ndarray, shape (M, D)
-        .. math:: \frac{\partial L}{\partial W} = \Bigl(\frac{\partial L}{\partial y}\Bigr)^\top x
+        .. math::
+
+           \frac{\partial L}{\partial W} = \Bigl(\frac{\partial L}{\partial y}\Bigr)^\top x
     db : ndarray, shape (M,)
-        .. math:: \frac{\partial L}{\partial b} = \sum_n \frac{\partial L}{\partial y_n}
+        .. math::
+
+           \frac{\partial L}{\partial b} = \sum_n \frac{\partial L}{\partial y_n}
 
     Notes
     -----

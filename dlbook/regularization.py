@@ -5,7 +5,8 @@
 * :func:`l2_penalty` and :func:`l1_penalty`, the terms :math:`\\lambda\\,\\Omega(\\theta)` of the
   extended loss :math:`\\tilde J = J + \\lambda\\,\\Omega`, with their gradients;
 * :func:`max_norm`, the max-norm constraint applied after an optimizer step;
-* :class:`EarlyStopping` (implemented in :mod:`dlbook.early_stopping`, re-exported here).
+* :class:`~dlbook.early_stopping.EarlyStopping` (implemented in :mod:`dlbook.early_stopping`,
+  re-exported here).
 
 Decoupled weight decay (AdamW) lives with the optimizers in :mod:`dlbook.optim`.
 """
@@ -39,7 +40,9 @@ def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
     Returns
     -------
     y : ndarray, shape of ``x``
-        .. math:: y = x \odot m, \qquad m_i = \frac{r_i}{1-p}, \quad r_i \sim \mathrm{Bernoulli}(1-p)
+        .. math::
+
+           y = x \odot m, \qquad m_i = \frac{r_i}{1-p}, \quad r_i \sim \mathrm{Bernoulli}(1-p)
 
         so that :math:`\mathbb{E}[y] = x`.  When the layer is the identity (``training=False``
         or ``p == 0``) ``y`` is ``x`` itself, not a copy, as in PyTorch.
@@ -87,7 +90,9 @@ def dropout_backward(dy: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     Returns
     -------
     dx : ndarray, shape of ``x``
-        .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \odot m
+        .. math::
+
+           \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \odot m
 
     Notes
     -----
@@ -170,9 +175,13 @@ def l2_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
     Returns
     -------
     value : float
-        .. math:: \lambda\,\Omega(\theta) = \frac{\lambda}{2} \sum_k \lVert w_k \rVert_2^2
+        .. math::
+
+           \lambda\,\Omega(\theta) = \frac{\lambda}{2} \sum_k \lVert w_k \rVert_2^2
     grads : list of ndarray
-        .. math:: \frac{\partial}{\partial w_k} = \lambda\, w_k
+        .. math::
+
+           \frac{\partial}{\partial w_k} = \lambda\, w_k
 
         one per array, same shapes and dtypes.
 
@@ -205,9 +214,13 @@ def l1_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
     Returns
     -------
     value : float
-        .. math:: \lambda\,\Omega(\theta) = \lambda \sum_k \sum_i \lvert w_{k,i} \rvert
+        .. math::
+
+           \lambda\,\Omega(\theta) = \lambda \sum_k \sum_i \lvert w_{k,i} \rvert
     grads : list of ndarray
-        .. math:: \frac{\partial}{\partial w_k} = \lambda\,\operatorname{sign}(w_k),
+        .. math::
+
+           \frac{\partial}{\partial w_k} = \lambda\,\operatorname{sign}(w_k),
            \qquad \operatorname{sign}(0) = 0
 
         the subgradient that autograd of ``torch.abs`` returns.
@@ -245,7 +258,9 @@ def max_norm(W: np.ndarray, max_value: float) -> np.ndarray:
     W_new : ndarray, shape of ``W``
         A new array (``W`` is not modified):
 
-        .. math:: w_j \leftarrow \begin{cases} w_j \, \dfrac{r}{\lVert w_j \rVert_2 + 10^{-7}}
+        .. math::
+
+           w_j \leftarrow \begin{cases} w_j \, \dfrac{r}{\lVert w_j \rVert_2 + 10^{-7}}
            & \lVert w_j \rVert_2 > r \\ w_j & \text{otherwise} \end{cases}
 
     Notes
