@@ -4,7 +4,8 @@
 set -euo pipefail
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Any Chromium-based browser will do for the browser test (GitHub's Ubuntu runners ship Chrome).
+command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
