@@ -114,11 +114,12 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     beta = _check_param(beta, "beta", x, where)
     eps = check_real(eps, "eps", where, low=0, low_inclusive=False)
     n = x.shape[0]
-    mean = x.mean(axis=0)
+    averager = np.full(n, 1.0 / n, dtype=x.dtype)     # column means as one BLAS matrix-vector product
+    mean = averager @ x
     x_hat = x - mean                                  # centred; normalized in place below
     # corrected two-pass: the rounding error of `mean` (half an ulp of |mu|, i.e. |mu|/sigma
     # ulps of x_hat) is the mean of the centred values, computed accurately and removed
-    residual = x_hat.mean(axis=0)
+    residual = averager @ x_hat
     x_hat -= residual
     mean += residual
     var = np.einsum("nd,nd->d", x_hat, x_hat) / n     # biased variance, no (N, D) temporary
@@ -169,7 +170,7 @@ def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarra
     Notes
     -----
     Equal (to rounding) to :func:`batchnorm_backward_staged`, from which the chapter derives it;
-    it needs two (N, D) temporaries instead of about ten.  PyTorch computes the same expression
+    it needs one (N, D) temporary instead of about ten.  PyTorch computes the same expression
     in ``torch.ops.aten.native_batch_norm_backward``.
 
     References
@@ -180,12 +181,12 @@ def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarra
     dy = _check_dy(dy, cache, "batchnorm_backward")
     x_hat, inv_std, gamma = cache.x_hat, cache.inv_std, cache.gamma
     n = x_hat.shape[0]
-    dbeta = dy.sum(axis=0)
+    dbeta = np.ones(n, dtype=dy.dtype) @ dy           # column sums as one BLAS matrix-vector product
     dgamma = np.einsum("nd,nd->d", dy, x_hat)
-    dx = x_hat * dgamma
-    dx += dbeta
-    np.subtract(n * dy, dx, out=dx)
-    dx *= (gamma * inv_std) / n
+    dx = x_hat * (dgamma / n)                         # the only (N, D) temporary
+    dx += dbeta / n
+    np.subtract(dy, dx, out=dx)
+    dx *= gamma * inv_std
     return dx, dgamma, dbeta
 
 

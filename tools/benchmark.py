@@ -19,6 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "appendices" / "benchmarks_table.md"
 TARGETS = {"MLP training step": 1.25}
 DEFAULT_TARGET = 1.5
+# Why a target can be missed, shown in the table when it is (profiled; see the appendix text).
+EXPLANATIONS = {
+    "Batch norm forward + backward": (
+        "memory-bound: NumPy cannot fuse elementwise operations, so dlbook streams the (N, D) "
+        "array through memory about 12 times (the corrected two-pass centring that keeps float32 "
+        "accurate included); PyTorch's fused native_batch_norm kernels need about 5 passes"),
+    "PCA whitening, float32": (
+        "dlbook computes the covariance, its eigendecomposition and the projection in float64 even "
+        "for float32 data (the accuracy the tests demand), PyTorch stays in float32; in float64 on "
+        "both sides dlbook is faster (next rows)"),
+    "ZCA whitening, float32": "as for PCA: float64 inside dlbook against float32 in PyTorch",
+}
 
 
 def parse_args():
@@ -113,9 +125,9 @@ def adam_update():
     return (lambda: opt.step([g])), topt.step, 50
 
 
-def whitening_fit_transform(kind):
+def whitening_fit_transform(kind, dtype):
     rng = np.random.default_rng(3)
-    X = (rng.standard_normal((10_000, 256)) @ rng.standard_normal((256, 256))).astype(np.float32)
+    X = (rng.standard_normal((10_000, 256)) @ rng.standard_normal((256, 256))).astype(dtype)
     tX = torch.from_numpy(X)
 
     def ours():
@@ -154,8 +166,14 @@ CASES = [
     ("MLP training step", "784-256-256-10 ReLU, batch 128, float32: forward, cross-entropy, backward, Adam", mlp_step),
     ("Batch norm forward + backward", "N=256, D=1024, float32, training mode", batchnorm_step),
     ("Adam update", "1,000,000 float32 parameters", adam_update),
-    ("PCA whitening", "fit + transform of 10,000 x 256 float32", lambda: whitening_fit_transform("PCA")),
-    ("ZCA whitening", "fit + transform of 10,000 x 256 float32", lambda: whitening_fit_transform("ZCA")),
+    ("PCA whitening, float32", "fit + transform of 10,000 x 256 float32 (dlbook works in float64 inside)",
+     lambda: whitening_fit_transform("PCA", np.float32)),
+    ("ZCA whitening, float32", "fit + transform of 10,000 x 256 float32 (dlbook works in float64 inside)",
+     lambda: whitening_fit_transform("ZCA", np.float32)),
+    ("PCA whitening, float64", "fit + transform of 10,000 x 256 float64 (both in float64)",
+     lambda: whitening_fit_transform("PCA", np.float64)),
+    ("ZCA whitening, float64", "fit + transform of 10,000 x 256 float64 (both in float64)",
+     lambda: whitening_fit_transform("ZCA", np.float64)),
     ("Autodiff engine", "scalar sigmoid-neuron expression (12 ops), forward + backward, vs torch scalar tensors",
      value_engine),
 ]
@@ -177,13 +195,13 @@ def main():
         f"(`torch.set_num_threads`); NumPy {np.__version__}, PyTorch {torch.__version__}, "
         f"Python {platform.python_version()}. Median of {ARGS.repeats} rounds per case.",
         "",
-        "| Case | What | dlbook (ms) | PyTorch eager (ms) | Ratio dlbook/torch | Target |",
+        "| Case | What | dlbook (ms) | PyTorch eager (ms) | Ratio dlbook/torch | Target, verdict |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for name, what, t_ours, t_theirs, ratio, target in rows:
-        verdict = "met" if ratio <= target else "**missed**"
+        verdict = "met" if ratio <= target else f"**missed**: {EXPLANATIONS.get(name, 'not explained')}"
         lines.append(f"| {name} | {what} | {t_ours * 1e3:.3f} | {t_theirs * 1e3:.3f} | {ratio:.2f} | "
-                     f"<= {target} ({verdict}) |")
+                     f"<= {target}, {verdict} |")
     TABLE.write_text("\n".join(lines) + "\n")
     print(f"wrote {TABLE.relative_to(ROOT)}")
     return 0
