@@ -52,6 +52,27 @@ def _flip_rows(V: np.ndarray) -> np.ndarray:
     return V * signs[:, None]
 
 
+def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the float64 column mean of ``X`` (N, D) and the centred data ``X - mean``."""
+    X64 = X.astype(np.float64, copy=False)
+    mean = X64.mean(axis=0)
+    return mean, X64 - mean
+
+
+def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eigendecomposition of the covariance (ddof=1) of centred data ``Xc`` (N, D).
+
+    Returns the variances in decreasing order (clipped at 0), the eigenvectors as rows with
+    deterministic signs (:func:`_flip_rows`), and the mask of the variances that are rounding
+    noise (below ``d_max * D * eps``).
+    """
+    n, d = Xc.shape
+    lam, vecs = np.linalg.eigh(Xc.T @ Xc / (n - 1))
+    variance = np.clip(lam[::-1], 0.0, None)
+    zero = variance <= variance[0] * d * np.finfo(np.float64).eps
+    return variance, _flip_rows(vecs[:, ::-1].T), zero
+
+
 class PCA:
     r"""Principal component analysis, optionally with PCA whitening.
 
@@ -150,22 +171,18 @@ class PCA:
                 f"{where}: n_components must be in [1, min(n_samples, n_features)] = [1, {k_max}], got {k}"
             )
         k = int(k)
-        X64 = X.astype(np.float64, copy=False)
-        mean = X64.mean(axis=0)
-        Xc = X64 - mean
+        mean, Xc = _centre(X)
         if n >= 10 * d:
             # Tall data: eigendecomposition of the D x D covariance (cheap, like scikit-learn's
-            # "covariance_eigh" solver); variances below d_max * D * eps are rounding noise.
-            lam, vecs = np.linalg.eigh(Xc.T @ Xc / (n - 1))
-            variance, vt = np.clip(lam[::-1], 0.0, None), vecs[:, ::-1].T
-            zero = variance <= variance[0] * d * np.finfo(np.float64).eps
+            # "covariance_eigh" solver).
+            variance, vt, zero = _covariance_eigh(Xc)
             s = np.sqrt(variance * (n - 1))
         else:
             # Otherwise the SVD of the centred data, X_c = U S V^T (scikit-learn's "full" solver).
             _, s, vt = np.linalg.svd(Xc, full_matrices=False)
             variance = s**2 / (n - 1)
             zero = s <= s[0] * max(n, d) * np.finfo(np.float64).eps
-        vt = _flip_rows(vt)
+            vt = _flip_rows(vt)
         total = variance.sum()
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         n_zero = int(np.count_nonzero(zero[:k]))
@@ -334,21 +351,15 @@ class ZCA:
         where = "ZCA.fit"
         X = _check_data(X, where, min_samples=2)
         eps = check_real(self.eps, "eps", where, low=0.0)
-        n, d = X.shape
-        X64 = X.astype(np.float64, copy=False)
-        mean = X64.mean(axis=0)
-        Xc = X64 - mean
-        cov = Xc.T @ Xc / (n - 1)
-        lam, vecs = np.linalg.eigh(cov)
-        lam, vecs = np.clip(lam[::-1], 0.0, None), vecs[:, ::-1]
-        tol = lam[0] * d * np.finfo(np.float64).eps
-        n_zero = int(np.count_nonzero(lam <= tol))
+        d = X.shape[1]
+        mean, Xc = _centre(X)
+        lam, comps, zero = _covariance_eigh(Xc)
+        n_zero = int(np.count_nonzero(zero))
         if eps == 0.0 and n_zero:
             raise ValueError(
                 f"{where}: the data have zero variance along {n_zero} of {d} directions "
                 "(the covariance is singular); set eps > 0 to whiten them"
             )
-        comps = _flip_rows(vecs.T)
         E = comps.T
         W = (E / np.sqrt(lam + eps)) @ E.T
         W_inv = (E * np.sqrt(lam + eps)) @ E.T
