@@ -10,7 +10,10 @@ __version__ = "0.1.0"
 __all__ = [
     "activations",
     "batchnorm",
+    "clipping",
     "data",
+    "early_stopping",
+    "forward_mode",
     "gradcheck",
     "graph",
     "init",
@@ -20,5 +23,6 @@ __all__ = [
     "optim",
     "reference",
     "regularization",
+    "schedules",
     "whitening",
 ]

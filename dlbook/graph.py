@@ -2,8 +2,8 @@
 
 :class:`Value` records every arithmetic operation as a node of a graph while it computes
 (define-by-run, like PyTorch), and :meth:`Value.backward` runs reverse-mode automatic
-differentiation over that graph.  :class:`Dual` is forward mode: a dual number carries a value
-and one directional derivative (a tangent) through the same operations.  :func:`draw` renders a
+differentiation over that graph.  Forward mode, :class:`~dlbook.forward_mode.Dual`, lives in
+:mod:`dlbook.forward_mode` and is re-exported here.  :func:`draw` renders a
 graph with graphviz and :func:`topological_order` / :func:`count_operations` inspect it.
 
 Each operation keeps its forward rule and its local-gradient rule side by side, in the style of
@@ -17,74 +17,13 @@ fractional power of a negative number) raises ``ValueError``, division by zero r
 from __future__ import annotations
 
 import math
-import numbers
 
+from ._scalar import (_check_exponent, _exp, _is_real, _log, _max_shares, _pow,
+                      _pow_slope, _sigmoid)
 from ._validation import check_choice
+from .forward_mode import Dual, _dual, _lift_dual
 
 __all__ = ["Value", "Dual", "maximum", "topological_order", "count_operations", "draw"]
-
-
-# --------------------------------------------------------------------------- scalar kernels
-def _is_real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _pow(x: float, p: float, where: str) -> float:
-    if x < 0 and p != int(p):
-        raise ValueError(f"{where}: a negative base ({x:g}) needs an integer exponent, got {p:g}")
-    if x == 0 and p < 0:
-        raise ZeroDivisionError(f"{where}: 0 cannot be raised to a negative power ({p:g})")
-    try:
-        return x ** p
-    except OverflowError:
-        return -math.inf if (x < 0 and int(p) % 2) else math.inf
-
-
-def _pow_slope(x: float, p: float, where: str) -> float:
-    """d(x**p)/dx = p x**(p-1), with PyTorch's values 0 for p = 0 and inf at x = 0 for p < 1."""
-    if p == 0:
-        return 0.0
-    if x == 0 and p < 1:
-        return math.inf
-    return p * _pow(x, p - 1, where)
-
-
-def _log(x: float, where: str) -> float:
-    if x <= 0:
-        raise ValueError(f"{where}: argument must be positive, got {x:g}")
-    return math.log(x)
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)              # no overflow: x < 0
-    return e / (1.0 + e)
-
-
-def _max_shares(a: float, b: float) -> tuple[float, float]:
-    """Shares of the upstream gradient that maximum(a, b) routes to a and to b (torch's rule)."""
-    if a > b:
-        return 1.0, 0.0
-    if b > a:
-        return 0.0, 1.0
-    return 0.5, 0.5
-
-
-def _check_exponent(p, where: str) -> float:
-    if not _is_real(p):
-        raise TypeError(f"{where}: exponent must be a real number (not a {type(p).__name__}); "
-                        "only constant exponents are supported, write exp(b * log(a)) for a ** b")
-    if not math.isfinite(p):
-        raise ValueError(f"{where}: exponent must be finite, got {p}")
-    return float(p)
 
 
 # --------------------------------------------------------------------------- reverse mode
@@ -392,8 +331,9 @@ def count_operations(root: Value) -> int:
 
     One forward pass evaluates each of them once and one reverse pass calls each one's
     local-gradient rule once, so reverse mode costs ``2 * count_operations(root)`` elementary
-    steps for the whole gradient; a forward-mode pass with :class:`Dual` numbers runs the same
-    operations once per input direction.
+    steps for the whole gradient; a forward-mode pass with
+    :class:`~dlbook.forward_mode.Dual` numbers runs the same operations once per input
+    direction.
 
     Parameters
     ----------
@@ -443,131 +383,6 @@ def maximum(a, b):
     return out
 
 
-# --------------------------------------------------------------------------- forward mode
-class Dual:
-    r"""A dual number :math:`v + \dot v\,\varepsilon`, with :math:`\varepsilon^2 = 0`: forward mode.
-
-    Every operation computes its value and, by the chain rule, the derivative of that value
-    along one input direction (the tangent):
-
-    .. math::
-
-        f(v + \dot v\,\varepsilon) = f(v) + f'(v)\,\dot v\,\varepsilon .
-
-    Seeding one input with tangent 1 and the others with 0 gives one column of the Jacobian
-    per pass, so a gradient of :math:`f:\mathbb{R}^n \to \mathbb{R}` needs :math:`n` passes.
-
-    Parameters
-    ----------
-    value : float
-        The primal value :math:`v`.
-    tangent : float, default 0.0
-        The directional derivative :math:`\dot v` (0 for a constant).
-
-    Notes
-    -----
-    Same operators, methods and conventions as :class:`Value` (relu'(0) = 0, ties of
-    :func:`maximum` split in halves); the PyTorch equivalent is ``torch.func.jvp`` or
-    ``torch.autograd.forward_ad``.
-
-    References
-    ----------
-    Baydin, Pearlmutter, Radul and Siskind (2018), "Automatic differentiation in machine
-    learning: a survey"; Griewank and Walther (2008), "Evaluating Derivatives".
-    """
-
-    __slots__ = ("value", "tangent")
-
-    def __init__(self, value, tangent=0.0):
-        for name, x in (("value", value), ("tangent", tangent)):
-            if not _is_real(x):
-                raise TypeError(f"Dual: {name} must be a real number, got {type(x).__name__}")
-        self.value, self.tangent = float(value), float(tangent)
-
-    def __repr__(self) -> str:
-        return f"Dual(value={self.value:.6g}, tangent={self.tangent:.6g})"
-
-    def __add__(self, other):
-        o = _lift_dual(other, "Dual.__add__")
-        return _dual(self.value + o.value, self.tangent + o.tangent)
-
-    def __sub__(self, other):
-        o = _lift_dual(other, "Dual.__sub__")
-        return _dual(self.value - o.value, self.tangent - o.tangent)
-
-    def __mul__(self, other):
-        o = _lift_dual(other, "Dual.__mul__")
-        tangent = self.tangent * o.value + self.value * o.tangent
-        return _dual(self.value * o.value, tangent)
-
-    def __truediv__(self, other):
-        o = _lift_dual(other, "Dual.__truediv__")
-        if o.value == 0:
-            raise ZeroDivisionError("Dual.__truediv__: division by zero (the denominator is 0)")
-        q = self.value / o.value
-        return _dual(q, (self.tangent - q * o.tangent) / o.value)
-
-    def __pow__(self, exponent):
-        p = _check_exponent(exponent, "Dual.__pow__")
-        slope = _pow_slope(self.value, p, "Dual.__pow__")
-        return _dual(_pow(self.value, p, "Dual.__pow__"), slope * self.tangent)
-
-    def __radd__(self, other):
-        return _lift_dual(other, "Dual.__radd__") + self
-
-    def __rsub__(self, other):
-        return _lift_dual(other, "Dual.__rsub__") - self
-
-    def __rmul__(self, other):
-        return _lift_dual(other, "Dual.__rmul__") * self
-
-    def __rtruediv__(self, other):
-        return _lift_dual(other, "Dual.__rtruediv__") / self
-
-    def __rpow__(self, base):
-        raise TypeError("Dual.__rpow__: exponent must be a real number (not a Dual); only "
-                        "constant exponents are supported, write exp(b * log(a)) for a ** b")
-
-    def __neg__(self):
-        return _dual(-self.value, -self.tangent)
-
-    def exp(self) -> Dual:
-        r"""Exponential: :math:`(e^v,\ e^v \dot v)`."""
-        e = _exp(self.value)
-        return _dual(e, e * self.tangent)
-
-    def log(self) -> Dual:
-        r"""Natural logarithm: :math:`(\log v,\ \dot v / v)`; ``ValueError`` for :math:`v \le 0`."""
-        return _dual(_log(self.value, "Dual.log"), self.tangent / self.value)
-
-    def tanh(self) -> Dual:
-        r"""Hyperbolic tangent: :math:`(t,\ (1 - t^2)\dot v)` with :math:`t = \tanh v`."""
-        t = math.tanh(self.value)
-        return _dual(t, (1.0 - t * t) * self.tangent)
-
-    def sigmoid(self) -> Dual:
-        r"""Logistic sigmoid: :math:`(s,\ s(1 - s)\dot v)` with :math:`s = \sigma(v)`."""
-        s = _sigmoid(self.value)
-        return _dual(s, s * (1.0 - s) * self.tangent)
-
-    def relu(self) -> Dual:
-        r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)`."""
-        return _dual(self.value, self.tangent) if self.value > 0 else _dual(0.0, 0.0)
-
-
-def _dual(value: float, tangent: float) -> Dual:
-    """Create the result of a forward-mode operation (no validation: both are floats)."""
-    out = Dual.__new__(Dual)
-    out.value, out.tangent = value, tangent
-    return out
-
-
-def _lift_dual(x, where: str) -> Dual:
-    if isinstance(x, Dual):
-        return x
-    if _is_real(x):
-        return _dual(float(x), 0.0)
-    raise TypeError(f"{where}: operand must be a Dual or a real number, got {type(x).__name__}")
 
 
 # --------------------------------------------------------------------------- drawing
