@@ -195,13 +195,19 @@ def main():
         f"(`torch.set_num_threads`); NumPy {np.__version__}, PyTorch {torch.__version__}, "
         f"Python {platform.python_version()}. Median of {ARGS.repeats} rounds per case.",
         "",
-        "| Case | What | dlbook (ms) | PyTorch eager (ms) | Ratio dlbook/torch | Target, verdict |",
-        "|---|---|---:|---:|---:|---:|",
+        "| Case | What | dlbook (ms) | PyTorch (ms) | Ratio | Target (at most) | Verdict |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
+    notes = []
     for name, what, t_ours, t_theirs, ratio, target in rows:
-        verdict = "met" if ratio <= target else f"**missed**: {EXPLANATIONS.get(name, 'not explained')}"
+        verdict = "met"
+        if ratio > target:
+            notes.append(f"{len(notes) + 1}. {name}: {EXPLANATIONS.get(name, 'not explained')}.")
+            verdict = f"**missed** (note {len(notes)})"
         lines.append(f"| {name} | {what} | {t_ours * 1e3:.3f} | {t_theirs * 1e3:.3f} | {ratio:.2f} | "
-                     f"<= {target}, {verdict} |")
+                     f"{target} | {verdict} |")
+    if notes:
+        lines += ["", "Why the missed targets are missed (profiled):", ""] + notes
     TABLE.write_text("\n".join(lines) + "\n")
     print(f"wrote {TABLE.relative_to(ROOT)}")
     return 0
