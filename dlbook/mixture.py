@@ -147,6 +147,14 @@ class GaussianMixture:
                 "appropriate arguments before using this estimator"
             )
 
+    def _posterior(self, X, where: str) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+        """E-step of the fitted model on validated ``X``: (log-likelihood (N,), log-responsibilities
+        (N, K), dtype of ``X``), computed in float64."""
+        self._check_fitted(where)
+        X = self._check_X(X, where)
+        log_like, log_resp = self._e_step(X.astype(np.float64, copy=False), self._params)
+        return log_like, log_resp, X.dtype
+
     def _check_inits(self, K: int, D: int, where: str):
         """Validate ``weights_init``, ``means_init`` and ``precisions_init`` (scikit-learn's rules)."""
         weights = means = covariances = None
@@ -330,9 +338,8 @@ class GaussianMixture:
         ndarray, shape (N,)
             Log-likelihood of each sample, dtype of ``X``.
         """
-        self._check_fitted("GaussianMixture.score_samples")
-        X = self._check_X(X, "GaussianMixture.score_samples")
-        return self._e_step(X.astype(np.float64, copy=False), self._params)[0].astype(X.dtype)
+        log_like, _, dtype = self._posterior(X, "GaussianMixture.score_samples")
+        return log_like.astype(dtype)
 
     def score(self, X) -> float:
         """Mean log-likelihood per sample of ``X``.
@@ -345,9 +352,7 @@ class GaussianMixture:
         -------
         float
         """
-        self._check_fitted("GaussianMixture.score")
-        X = self._check_X(X, "GaussianMixture.score")
-        return float(self._e_step(X.astype(np.float64, copy=False), self._params)[0].mean())
+        return float(self._posterior(X, "GaussianMixture.score")[0].mean())
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities :math:`p(j \\mid x_n)` of every component for every sample.
@@ -361,10 +366,8 @@ class GaussianMixture:
         ndarray, shape (N, K)
             Rows sum to one; dtype of ``X``.
         """
-        self._check_fitted("GaussianMixture.predict_proba")
-        X = self._check_X(X, "GaussianMixture.predict_proba")
-        log_resp = self._e_step(X.astype(np.float64, copy=False), self._params)[1]
-        return np.exp(log_resp).astype(X.dtype)
+        _, log_resp, dtype = self._posterior(X, "GaussianMixture.predict_proba")
+        return np.exp(log_resp).astype(dtype)
 
     def predict(self, X) -> np.ndarray:
         """Most responsible component of every sample.
@@ -377,9 +380,7 @@ class GaussianMixture:
         -------
         ndarray of int64, shape (N,)
         """
-        self._check_fitted("GaussianMixture.predict")
-        X = self._check_X(X, "GaussianMixture.predict")
-        return np.argmax(self._e_step(X.astype(np.float64, copy=False), self._params)[1], axis=1)
+        return np.argmax(self._posterior(X, "GaussianMixture.predict")[1], axis=1)
 
     def fit_predict(self, X) -> np.ndarray:
         """Fit to ``X`` and return ``predict(X)``.
