@@ -28,7 +28,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile
 
-.PHONY: book test env unit nbval html browser notebooks bench clean
+.PHONY: book test env unit nbval html browser notebooks portability bench clean
 
 ## book: build the HTML book into _build/html (warnings are errors)
 book: $(HTML)
@@ -75,6 +75,13 @@ browser: $(HTML)
 ## notebooks: re-execute every notebook in place (after changing dlbook) and record timings
 notebooks: env
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+## portability: execute the notebooks under a matrix of CPU settings (OpenBLAS kernels, NumPy and
+## PyTorch SIMD levels, two threads) and list every cell whose output differs from the stored one.
+## Run it before committing executed notebooks; not part of `make test` (CI keeps its own CPU).
+## `make portability NOTEBOOKS=chapters/05_batch_normalization.ipynb SETTINGS=sse-cpu,threads-2`
+portability: env
+	$(BIN)/python tools/portability.py $(if $(SETTINGS),--settings $(SETTINGS)) $(NOTEBOOKS)
 
 ## bench: time dlbook against PyTorch eager on CPU; writes appendices/benchmarks_table.md
 bench: env
