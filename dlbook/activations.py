@@ -23,7 +23,7 @@ __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "selu", "selu_grad",
     "swish", "swish_grad", "softplus", "softplus_grad",
-    "softmax", "log_softmax", "softmax_backward",
+    "softmax", "log_softmax", "softmax_backward", "maxout", "maxout_backward",
     "SELU_ALPHA", "SELU_SCALE",
 ]
 
@@ -509,6 +509,8 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     z = as_float_array(z, "z", "softmax")
     axis = _check_axis(axis, z.ndim, "softmax")
+    if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
+        return np.empty_like(z)
     with np.errstate(under="ignore"):
         e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
@@ -537,6 +539,8 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     z = as_float_array(z, "z", "log_softmax")
     axis = _check_axis(axis, z.ndim, "log_softmax")
+    if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
+        return np.empty_like(z)
     shifted = z - z.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -573,3 +577,89 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
     axis = _check_axis(axis, y.ndim, "softmax_backward", "y")
     with np.errstate(under="ignore"):
         return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
+
+
+def _maxout_groups(z, pieces, where: str) -> np.ndarray:
+    """``z`` of shape (..., D * pieces) viewed as (..., D, pieces), after validation."""
+    z = as_float_array(z, "z", where)
+    if isinstance(pieces, (bool, np.bool_)) or not isinstance(pieces, (int, np.integer)):
+        raise TypeError(f"{where}: pieces must be an integer, got {type(pieces).__name__}")
+    if pieces < 1:
+        raise ValueError(f"{where}: pieces must be >= 1, got {pieces}")
+    if z.ndim == 0:
+        raise ValueError(f"{where}: z must have at least one dimension, got a 0-d array")
+    if z.shape[-1] % pieces:
+        raise ValueError(f"{where}: the last axis of z must be a multiple of pieces={pieces}, "
+                         f"got shape {z.shape}")
+    return z.reshape(*z.shape[:-1], z.shape[-1] // pieces, int(pieces))
+
+
+def maxout(z: np.ndarray, pieces: int) -> np.ndarray:
+    r"""Maxout: the largest of ``pieces`` consecutive pre-activations.
+
+    Parameters
+    ----------
+    z : ndarray, shape (..., D * pieces)
+        Pre-activations; unit ``i`` owns the entries ``i * pieces`` to
+        ``(i + 1) * pieces - 1`` of the last axis (its affine pieces).
+    pieces : int
+        The number :math:`k \ge 1` of affine pieces per unit.
+
+    Returns
+    -------
+    ndarray, shape (..., D)
+        .. math::
+
+            h_i = \max_{1 \le j \le k} z_{i,j}, \qquad z_{i,j} = z[\dots, (i - 1) k + j - 1]
+
+    Notes
+    -----
+    A maxout unit is a convex, piecewise-linear function of the layer's input; with the
+    pieces :math:`(w^\top x + b, 0)` it is a ReLU, with :math:`(z, \alpha z)` a leaky ReLU.
+    PyTorch has no maxout layer: ``z.unflatten(-1, (D, k)).amax(-1)`` computes the same.
+
+    References
+    ----------
+    Goodfellow, Warde-Farley, Mirza, Courville and Bengio, "Maxout networks", ICML 2013.
+    """
+    return _maxout_groups(z, pieces, "maxout").max(axis=-1)
+
+
+def maxout_backward(dy: np.ndarray, z: np.ndarray, pieces: int) -> np.ndarray:
+    r"""Gradient of :func:`maxout` with respect to its input.
+
+    Parameters
+    ----------
+    dy : ndarray, shape (..., D)
+        Upstream gradient :math:`\partial L / \partial h`.
+    z : ndarray, shape (..., D * pieces)
+        The input of :func:`maxout`.
+    pieces : int
+        The number :math:`k` of pieces per unit, as in the forward pass.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The upstream gradient routed to the winning piece of each unit:
+
+        .. math::
+
+            \frac{\partial L}{\partial z_{i,j}} = \frac{\partial L}{\partial h_i}\,
+               [\, j = j^*_i \,], \qquad j^*_i = \operatorname{arg\,max}_j z_{i,j}
+
+    Notes
+    -----
+    On a tie the first maximal piece gets the gradient, as in PyTorch's autograd of
+    ``torch.max(z, dim)``.  Every unit passes its gradient to exactly one piece, so no unit
+    can die as a ReLU does.
+    """
+    where = "maxout_backward"
+    groups = _maxout_groups(z, pieces, where)
+    dy = as_float_array(dy, "dy", where)
+    if dy.shape != groups.shape[:-1]:
+        raise ValueError(f"{where}: dy must have shape {groups.shape[:-1]} (the maxout output "
+                         f"for z of shape {z.shape}), got {dy.shape}")
+    winner = groups.argmax(axis=-1)[..., None]
+    dz = np.zeros(groups.shape, dtype=np.result_type(dy, groups))
+    np.put_along_axis(dz, winner, dy[..., None], axis=-1)
+    return dz.reshape(groups.shape[:-2] + (groups.shape[-2] * groups.shape[-1],))
