@@ -21,8 +21,10 @@ __all__ = [
     "mixture",
     "nn",
     "optim",
+    "pipeline",
     "reference",
     "regularization",
     "schedules",
+    "training",
     "whitening",
 ]

@@ -1,7 +1,8 @@
 """Small data sets that ship with the book's dependencies, and mini-batching.
 
 Nothing is downloaded: :func:`load_digits` reads the 8x8 handwritten digits bundled with
-scikit-learn.
+scikit-learn.  The ``tf.data``-style input pipeline :class:`~dlbook.pipeline.Dataset`
+(chapter 9) is re-exported here.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from ._validation import as_rng, check_positive_int
+from .pipeline import Dataset
 
-__all__ = ["load_digits", "minibatches", "train_test_split"]
+__all__ = ["load_digits", "minibatches", "train_test_split", "Dataset"]
 
 
 def load_digits(dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
