@@ -30,6 +30,33 @@ def as_float_array(x, name: str, where: str, ndim: int | None = None) -> np.ndar
     return arr
 
 
+def check_finite(arr: np.ndarray, name: str, where: str) -> None:
+    """Raise ``ValueError`` when ``arr`` holds NaN or infinity."""
+    if not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{where}: {name} must be finite, got {n_bad} NaN or "
+                         f"infinite value(s)")
+
+
+def check_bool(value, name: str, where: str) -> bool:
+    """Return ``value`` after checking that it is a bool (not any truthy object)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def check_float_dtype(dtype, where: str, name: str = "dtype") -> np.dtype:
+    """Return ``np.dtype(dtype)`` after checking that it is float32 or float64."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: {name} must be float32 or float64, "
+                        f"got {dtype!r}") from None
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"{where}: {name} must be float32 or float64, got {dt}")
+    return dt
+
+
 def check_shape(arr: np.ndarray, shape: tuple, name: str, where: str) -> None:
     """Raise ``ValueError`` unless ``arr.shape == shape`` (no silent broadcasting)."""
     if arr.shape != tuple(shape):

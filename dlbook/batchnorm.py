@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_int, check_real, check_shape
+from ._validation import (as_float_array, check_float_dtype, check_positive_int,
+                          check_real, check_shape)
 
 __all__ = [
     "BatchNormCache",
@@ -48,9 +49,9 @@ class BatchNormCache(NamedTuple):
 def _check_batch(x: np.ndarray, where: str) -> None:
     if x.shape[0] < 2:
         raise ValueError(
-            f"{where}: expected more than 1 value per channel when training, got input size "
-            f"{x.shape} (batch statistics of a single sample are undefined; use a batch of at "
-            "least 2 or evaluation mode)"
+            f"{where}: x must hold at least 2 samples (rows) when training, got shape "
+            f"{x.shape} (batch statistics of a single sample are undefined; use a batch "
+            "of at least 2 or evaluation mode)"
         )
 
 
@@ -316,9 +317,7 @@ class BatchNorm1d:
         if momentum is not None:
             momentum = check_real(momentum, "momentum", "BatchNorm1d", low=0, high=1)
         self.momentum = momentum
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"BatchNorm1d: dtype must be float32 or float64, got {dtype}")
+        dtype = check_float_dtype(dtype, "BatchNorm1d")
         self.weight = np.ones(num_features, dtype)
         self.bias = np.zeros(num_features, dtype)
         self.running_mean = np.zeros(num_features, dtype)
@@ -347,6 +346,7 @@ class BatchNorm1d:
         if x.dtype != self.weight.dtype:
             raise TypeError(f"BatchNorm1d.forward: x must have the layer's dtype {self.weight.dtype}, got {x.dtype}")
         if self.training:
+            _check_batch(x, "BatchNorm1d.forward")
             y, cache = batchnorm_forward(x, self.weight, self.bias, self.eps)
             self.num_batches_tracked += 1
             m = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum

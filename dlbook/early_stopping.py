@@ -124,10 +124,29 @@ class EarlyStopping:
         params : list of ndarray
             The model's own arrays, in the order they were passed to :meth:`step`.
         """
+        where = "EarlyStopping.restore"
         if self.best_params is None:
-            raise RuntimeError("EarlyStopping.restore: no parameters were saved; pass params to step()")
-        if len(params) != len(self.best_params):
-            raise ValueError(f"EarlyStopping.restore: params must hold {len(self.best_params)} arrays, "
+            raise RuntimeError(f"{where}: no parameters were saved; pass params to step()")
+        if isinstance(params, np.ndarray):
+            params = [params]
+        if isinstance(self.best_params, np.ndarray):
+            saved_list = [self.best_params]
+        else:
+            saved_list = list(self.best_params)
+        params = list(params)
+        if len(params) != len(saved_list):
+            raise ValueError(f"{where}: params must hold {len(saved_list)} arrays, "
                              f"got {len(params)}")
-        for p, saved in zip(params, self.best_params):
+        for i, (p, saved) in enumerate(zip(params, saved_list)):
+            if not isinstance(p, np.ndarray) or not p.flags.writeable:
+                got = ("a read-only array" if isinstance(p, np.ndarray)
+                       else type(p).__name__)
+                raise TypeError(f"{where}: params[{i}] must be a writeable ndarray "
+                                f"(restored in place), got {got}")
+            saved = np.asarray(saved)
+            if p.shape != saved.shape or p.dtype != saved.dtype:
+                raise ValueError(f"{where}: params[{i}] must have the saved shape "
+                                 f"{saved.shape} and dtype {saved.dtype}, got shape "
+                                 f"{p.shape} and dtype {p.dtype}")
+        for p, saved in zip(params, saved_list):
             np.copyto(p, saved)

@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_rng, check_choice, check_real
+from ._validation import as_rng, check_choice, check_float_dtype, check_real
 
 __all__ = [
     "calculate_gain",
@@ -184,13 +184,7 @@ def _check_gain(gain, where: str) -> float:
 
 
 def _check_dtype(dtype, where: str) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}")
-    return dt
+    return check_float_dtype(dtype, where)
 
 
 def _uniform(shape, bound, rng, dtype, where):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_choice, check_positive_int, check_real
+from ._validation import (as_float_array, as_rng, check_choice, check_finite,
+                          check_positive_int, check_real)
 
 __all__ = ["GaussianMixture"]
 
@@ -136,8 +137,10 @@ class GaussianMixture:
                 f"{where}: X has {X.shape[1]} features, but the model was fitted with "
                 f"{self.n_features_in_} features"
             )
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{where}: X must be finite, got NaN or infinity")
+        if X.shape[0] == 0:
+            raise ValueError(f"{where}: X must hold at least one sample, "
+                             f"got shape {X.shape}")
+        check_finite(X, "X", where)
         return X
 
     def _check_fitted(self, where: str) -> None:
@@ -161,7 +164,9 @@ class GaussianMixture:
         if self.weights_init is not None:
             weights = as_float_array(self.weights_init, "weights_init", where).astype(np.float64)
             if weights.shape != (K,):
-                raise ValueError(f"{where}: weights_init must have shape ({K},), got {weights.shape}")
+                raise ValueError(f"{where}: weights_init must have shape ({K},), "
+                                 f"got {weights.shape}")
+            check_finite(weights, "weights_init", where)
             if np.any(weights < 0) or np.any(weights > 1):
                 raise ValueError(
                     f"{where}: weights_init must be in the range [0, 1], got min value "
@@ -172,7 +177,9 @@ class GaussianMixture:
         if self.means_init is not None:
             means = as_float_array(self.means_init, "means_init", where).astype(np.float64)
             if means.shape != (K, D):
-                raise ValueError(f"{where}: means_init must have shape ({K}, {D}), got {means.shape}")
+                raise ValueError(f"{where}: means_init must have shape ({K}, {D}), "
+                                 f"got {means.shape}")
+            check_finite(means, "means_init", where)
         if self.precisions_init is not None:
             shape = {"full": (K, D, D), "diag": (K, D), "spherical": (K,)}[self.covariance_type]
             prec = as_float_array(self.precisions_init, "precisions_init", where).astype(np.float64)
@@ -181,6 +188,7 @@ class GaussianMixture:
                     f"{where}: precisions_init for covariance_type={self.covariance_type!r} must "
                     f"have shape {shape}, got {prec.shape}"
                 )
+            check_finite(prec, "precisions_init", where)
             if self.covariance_type == "full":
                 if not np.allclose(prec, np.swapaxes(prec, 1, 2)) or np.any(np.linalg.eigvalsh(prec) <= 0):
                     raise ValueError(f"{where}: precisions_init must be symmetric, positive-definite")
@@ -423,8 +431,9 @@ class GaussianMixture:
         -------
         float
         """
+        score = self.score(X)
         N = np.shape(X)[0]
-        return -2.0 * self.score(X) * N + self.n_parameters() * np.log(N)
+        return -2.0 * score * N + self.n_parameters() * np.log(N)
 
     def aic(self, X) -> float:
         r"""Akaike information criterion, :math:`-2 \log L + 2 p` (lower is better).
@@ -437,4 +446,5 @@ class GaussianMixture:
         -------
         float
         """
-        return -2.0 * self.score(X) * np.shape(X)[0] + 2 * self.n_parameters()
+        score = self.score(X)
+        return -2.0 * score * np.shape(X)[0] + 2 * self.n_parameters()

@@ -18,7 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import activations
-from ._validation import as_float_array, as_rng, check_choice, check_positive_int, check_shape
+from ._validation import (as_float_array, as_rng, check_choice, check_float_dtype,
+                          check_positive_int, check_shape)
 
 __all__ = ["LinearCache", "linear_forward", "linear_backward", "Linear", "MLP", "ACTIVATIONS"]
 
@@ -146,9 +147,7 @@ class Linear:
                  dtype=np.float64):
         self.in_features = check_positive_int(in_features, "in_features", "Linear")
         self.out_features = check_positive_int(out_features, "out_features", "Linear")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"Linear: dtype must be float32 or float64, got {dtype}")
+        dtype = check_float_dtype(dtype, "Linear")
         rng = as_rng(rng, "Linear")
         bound = 1.0 / np.sqrt(in_features)
         self.weight = rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
@@ -260,6 +259,7 @@ class MLP:
             check_positive_int(width, "every entry of sizes", "MLP")
         self.activation = check_choice(activation, "activation", "MLP", ACTIVATIONS)
         self._f = (lambda z: z) if activation == "identity" else getattr(activations, activation)
+        dtype = check_float_dtype(dtype, "MLP")
         rng = as_rng(rng, "MLP")
         self.sizes = sizes
         self.layers = [Linear(d_in, d_out, rng, dtype) for d_in, d_out in zip(sizes[:-1], sizes[1:])]

@@ -15,10 +15,11 @@ work as well.
 
 from __future__ import annotations
 
-import numbers
+import math
 
 import numpy as np
 
+from ._validation import check_bool, check_real
 from .clipping import clip_grad_norm, clip_grad_value  # noqa: F401  (re-exported)
 from .schedules import (  # noqa: F401  (re-exported)
     NewBob, exponential_lr, linear_warmup, one_cycle, step_lr, triangular)
@@ -27,22 +28,17 @@ from .schedules import (  # noqa: F401  (re-exported)
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam", "Adamax"]
 
 
-def _nonneg(value, message: str) -> float:
-    """Return ``value`` as a float, or raise PyTorch's ``f"{message}: {value}"`` when it is < 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{message}: expected a real number, got {type(value).__name__}")
-    if not value >= 0.0:          # also rejects NaN
-        raise ValueError(f"{message}: {value}")
-    return float(value)
+def _nonneg(value, name: str, where: str) -> float:
+    """Return ``value`` as a float after checking that it is finite and ``>= 0``
+    (PyTorch's range, which also lets infinity through)."""
+    return check_real(value, name, where, low=0.0, high=math.inf, high_inclusive=False)
 
 
-def _betas(betas) -> tuple[float, float]:
+def _betas(betas, where: str) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, b in enumerate(betas):
-        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not 0.0 <= b < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {b}")
-    return float(betas[0]), float(betas[1])
+        raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+    return tuple(check_real(b, f"betas[{i}]", where, low=0.0, high=1.0,
+                            high_inclusive=False) for i, b in enumerate(betas))
 
 
 def _lerp_(m: np.ndarray, g: np.ndarray, w: float, tmp: np.ndarray) -> None:
@@ -102,7 +98,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value) -> None:
-        self._lr = _nonneg(value, "Invalid learning rate")
+        self._lr = _nonneg(value, "lr", type(self).__name__)
 
     def _check_grads(self, grads) -> list[np.ndarray]:
         where = f"{type(self).__name__}.step"
@@ -149,8 +145,10 @@ class Optimizer:
         """
         grads = self._check_grads(grads)
         self.steps += 1
-        for i, (p, g) in enumerate(zip(self.params, grads)):
-            self._update(i, p, g, self._tmp[i])
+        # Overflow to inf and underflow to 0 are IEEE results that PyTorch returns silently.
+        with np.errstate(over="ignore", under="ignore"):
+            for i, (p, g) in enumerate(zip(self.params, grads)):
+                self._update(i, p, g, self._tmp[i])
 
     def _update(self, i, p, g, tmp):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -208,12 +206,14 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0, dampening: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = _nonneg(momentum, "Invalid momentum value")
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
-        self.dampening = float(dampening)
-        self.nesterov = bool(nesterov)
+        where = type(self).__name__
+        self.momentum = _nonneg(momentum, "momentum", where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
+        self.dampening = check_real(dampening, "dampening", where, low=0.0, high=1.0)
+        self.nesterov = check_bool(nesterov, "nesterov", where)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(f"{where}: nesterov=True needs momentum > 0 and dampening = 0, "
+                             f"got momentum={self.momentum:g}, dampening={self.dampening:g}")
 
     def _update(self, i, p, g, tmp):
         d = self._decayed(i, g, self.weight_decay)
@@ -273,10 +273,11 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0):
         super().__init__(params, lr)
-        self.lr_decay = _nonneg(lr_decay, "Invalid lr_decay value")
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
-        init = _nonneg(initial_accumulator_value, "Invalid initial_accumulator_value value")
-        self.eps = _nonneg(eps, "Invalid epsilon value")
+        where = type(self).__name__
+        self.lr_decay = _nonneg(lr_decay, "lr_decay", where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
+        init = _nonneg(initial_accumulator_value, "initial_accumulator_value", where)
+        self.eps = _nonneg(eps, "eps", where)
         for st, p in zip(self.state, self.params):
             st["sum"] = np.full_like(p, init)
 
@@ -334,11 +335,12 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  momentum: float = 0.0, centered: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.eps = _nonneg(eps, "Invalid epsilon value")
-        self.momentum = _nonneg(momentum, "Invalid momentum value")
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
-        self.alpha = _nonneg(alpha, "Invalid alpha value")
-        self.centered = bool(centered)
+        where = type(self).__name__
+        self.eps = _nonneg(eps, "eps", where)
+        self.momentum = _nonneg(momentum, "momentum", where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
+        self.alpha = _nonneg(alpha, "alpha", where)
+        self.centered = check_bool(centered, "centered", where)
         for st, p in zip(self.state, self.params):
             st["square_avg"] = np.zeros_like(p)
             if self.momentum > 0:
@@ -356,10 +358,22 @@ class RMSprop(Optimizer):
         v += tmp
         avg = self._scratch(i, "avg")
         if self.centered:
-            _lerp_(st["grad_avg"], g, 1 - self.alpha, tmp)
-            np.multiply(st["grad_avg"], st["grad_avg"], out=tmp)
-            np.subtract(v, tmp, out=avg)
-            np.sqrt(avg, out=avg)
+            ga = st["grad_avg"]
+            _lerp_(ga, g, 1 - self.alpha, tmp)
+            if p.dtype == np.float32:
+                # v - ga**2 with one rounding, as PyTorch's fused multiply-add: a float64
+                # product cannot overflow where the float32 one would (v = inf then gives
+                # inf, not inf - inf = NaN).
+                wide = v.astype(np.float64)
+                wide -= np.square(ga, dtype=np.float64)
+                np.sqrt(wide, out=wide)
+                avg[...] = wide
+            else:
+                np.multiply(ga, ga, out=tmp)
+                with np.errstate(invalid="ignore"):
+                    np.subtract(v, tmp, out=avg)
+                avg[np.isposinf(v)] = np.inf      # inf - inf: PyTorch's fused value, inf
+                np.sqrt(avg, out=avg)
         else:
             np.sqrt(v, out=avg)
         avg += self.eps
@@ -416,10 +430,11 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False):
         super().__init__(params, lr)
-        self.eps = _nonneg(eps, "Invalid epsilon value")
-        self.betas = _betas(betas)
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
-        self.amsgrad = bool(amsgrad)
+        where = type(self).__name__
+        self.eps = _nonneg(eps, "eps", where)
+        self.betas = _betas(betas, where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
+        self.amsgrad = check_bool(amsgrad, "amsgrad", where)
         for st, p in zip(self.state, self.params):
             st["exp_avg"], st["exp_avg_sq"] = np.zeros_like(p), np.zeros_like(p)
             if self.amsgrad:
@@ -530,11 +545,12 @@ class Nadam(Optimizer):
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False):
         super().__init__(params, lr)
-        self.eps = _nonneg(eps, "Invalid epsilon value")
-        self.betas = _betas(betas)
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
-        self.momentum_decay = _nonneg(momentum_decay, "Invalid momentum_decay value")
-        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        where = type(self).__name__
+        self.eps = _nonneg(eps, "eps", where)
+        self.betas = _betas(betas, where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
+        self.momentum_decay = _nonneg(momentum_decay, "momentum_decay", where)
+        self.decoupled_weight_decay = check_bool(decoupled_weight_decay, "decoupled_weight_decay", where)
         for st, p in zip(self.state, self.params):
             st["exp_avg"], st["exp_avg_sq"] = np.zeros_like(p), np.zeros_like(p)
             st["mu_product"] = np.float32(1.0)
@@ -600,9 +616,10 @@ class Adamax(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.eps = _nonneg(eps, "Invalid epsilon value")
-        self.betas = _betas(betas)
-        self.weight_decay = _nonneg(weight_decay, "Invalid weight_decay value")
+        where = type(self).__name__
+        self.eps = _nonneg(eps, "eps", where)
+        self.betas = _betas(betas, where)
+        self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
         for st, p in zip(self.state, self.params):
             st["exp_avg"], st["exp_inf"] = np.zeros_like(p), np.zeros_like(p)
 

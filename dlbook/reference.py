@@ -57,6 +57,11 @@ def to_numpy(t) -> np.ndarray:
     return np.asarray(t)
 
 
+def _first(flat: np.ndarray, shape: tuple) -> tuple:
+    """The multi-index of the first flat index in ``flat``."""
+    return tuple(int(i) for i in np.unravel_index(int(flat[0]), shape))
+
+
 def tolerances(dtype) -> tuple[float, float]:
     """Return the ``(rtol, atol)`` the book uses to compare results of ``dtype`` with PyTorch.
 
@@ -66,34 +71,69 @@ def tolerances(dtype) -> tuple[float, float]:
     return (1e-10, 1e-12) if np.dtype(dtype) == np.float64 else (1e-5, 1e-6)
 
 
-def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12) -> None:
+def _as_real64(x, name: str) -> np.ndarray:
+    arr = np.asarray(to_numpy(x))
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"assert_close: {name} must hold real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
+def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
+                 equal_nan: bool = False) -> None:
     """Assert ``|actual - expected| <= atol + rtol * |expected|`` elementwise.
+
+    Non-finite values follow ``torch.testing.assert_close``: an infinity matches only the
+    same infinity (the tolerance never makes ``inf`` close to a finite number or to
+    ``-inf``), and a NaN matches nothing, unless ``equal_nan=True`` is asked, when a NaN
+    matches a NaN.
 
     Parameters
     ----------
     actual, expected : ndarray, torch.Tensor or float
-        Arrays of the same shape; tensors may live on any device.
+        Real arrays of the same shape; tensors may live on any device.
     rtol, atol : float
-        Relative and absolute tolerance.
+        Relative and absolute tolerance, finite and ``>= 0``.
+    equal_nan : bool, default False
+        Whether NaNs in the same positions count as equal.
 
     Raises
     ------
     AssertionError
-        When the shapes differ, when NaNs do not coincide, or when any element is outside the
-        tolerance; the message gives the largest absolute and relative difference and where
-        the largest absolute one occurs.
+        When the shapes differ, when a non-finite value is not matched, or when any element
+        is outside the tolerance; the message gives the largest absolute and relative
+        difference and where the largest absolute one occurs.
     """
-    a = np.asarray(to_numpy(actual), dtype=np.float64)
-    e = np.asarray(to_numpy(expected), dtype=np.float64)
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)):
+            raise TypeError(f"assert_close: {name} must be a real number, "
+                            f"got {type(tol).__name__}")
+        if not 0 <= tol < np.inf:
+            raise ValueError(f"assert_close: {name} must be in [0, inf), got {tol}")
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"assert_close: equal_nan must be a bool, got {equal_nan!r}")
+    a, e = _as_real64(actual, "actual"), _as_real64(expected, "expected")
     if a.shape != e.shape:
         raise AssertionError(f"shape mismatch: actual {a.shape}, expected {e.shape}")
     nan_a, nan_e = np.isnan(a), np.isnan(e)
-    if not np.array_equal(nan_a, nan_e):
-        raise AssertionError(f"NaN mismatch: {int(nan_a.sum())} NaNs in actual, {int(nan_e.sum())} in expected")
-    same = nan_a | (np.isinf(a) & (a == e))
-    with np.errstate(invalid="ignore"):
-        diff = np.where(same, 0.0, np.abs(a - e))
-    bad = diff > atol + rtol * np.abs(e)
+    both_nan = nan_a & nan_e if equal_nan else np.zeros(a.shape, dtype=bool)
+    if np.any((nan_a | nan_e) & ~both_nan):
+        raise AssertionError(
+            f"NaN mismatch: {int(nan_a.sum())} NaNs in actual, {int(nan_e.sum())} in "
+            f"expected (equal_nan={equal_nan}); first at index "
+            f"{_first(np.flatnonzero((nan_a | nan_e) & ~both_nan), a.shape)}")
+    inf_a, inf_e = np.isinf(a), np.isinf(e)
+    inf_bad = (inf_a | inf_e) & ~(inf_a & inf_e & (a == e))
+    if inf_bad.any():
+        i = _first(np.flatnonzero(inf_bad), a.shape)
+        raise AssertionError(
+            f"{int(inf_bad.sum())} of {a.size} elements differ in an infinity: actual "
+            f"{float(a[i])!r} where {float(e[i])!r} is expected, at index {i}")
+    finite = ~(nan_a | nan_e | inf_a | inf_e)
+    diff = np.zeros(a.shape)
+    with np.errstate(over="ignore"):
+        np.subtract(a, e, out=diff, where=finite)
+    np.abs(diff, out=diff)
+    bad = diff > atol + rtol * np.where(finite, np.abs(e), 0.0)
     if bad.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(diff == 0, 0.0, diff / np.abs(e))

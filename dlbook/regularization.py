@@ -13,6 +13,8 @@ Decoupled weight decay (AdamW) lives with the optimizers in :mod:`dlbook.optim`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import as_float_array, as_rng, check_real
@@ -280,8 +282,13 @@ def max_norm(W: np.ndarray, max_value: float) -> np.ndarray:
     if W.ndim < 2:
         raise ValueError(f"max_norm: W must be at least 2-D (rows = units), got shape {W.shape}")
     r = check_real(max_value, "max_value", "max_norm", low=0.0, high=np.inf, high_inclusive=False)
-    rows = W.reshape(W.shape[0], -1)
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    rows = W.reshape(W.shape[0], math.prod(W.shape[1:]))
+    # Each row's norm, computed from the row divided by its largest entry so that
+    # squaring neither overflows (|w| ~ 1e30 in float32) nor underflows.
+    peak = np.max(np.abs(rows), axis=1, initial=0.0)
+    safe = np.where(peak > 0, peak, 1).astype(W.dtype)[:, None]
+    scaled = rows / safe
+    norms = peak * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
     one, r_t = W.dtype.type(1.0), W.dtype.type(r)
     factor = np.where(norms > r_t, r_t / (norms + W.dtype.type(1e-7)), one).astype(W.dtype)
     return W * factor.reshape((-1,) + (1,) * (W.ndim - 1))

@@ -12,13 +12,28 @@ from __future__ import annotations
 
 import math
 
-from ._validation import check_choice, check_positive_int, check_real
+from ._validation import check_bool, check_choice, check_positive_int, check_real
 
 __all__ = ["step_lr", "exponential_lr", "linear_warmup", "one_cycle", "triangular", "NewBob"]
 
 
 def _step(step, where: str) -> int:
     return check_positive_int(step, "step", where, minimum=0)
+
+
+def _lr(value, name: str, where: str) -> float:
+    """A finite learning rate ``>= 0``."""
+    return check_real(value, name, where, low=0.0, high=math.inf, high_inclusive=False)
+
+
+def _decay(lr0: float, gamma: float, power: int) -> float:
+    """``lr0 * gamma ** power``; inf where the power overflows, as PyTorch's repeated
+    multiplication gives (Python's ``**`` raises ``OverflowError`` instead)."""
+    try:
+        factor = gamma ** power
+    except OverflowError:
+        factor = math.inf
+    return 0.0 if lr0 == 0.0 else lr0 * factor
 
 
 def step_lr(lr0: float, step: int, step_size: int, gamma: float = 0.1) -> float:
@@ -49,11 +64,11 @@ def step_lr(lr0: float, step: int, step_size: int, gamma: float = 0.1) -> float:
     Equals ``torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)``.
     """
     where = "step_lr"
-    lr0 = check_real(lr0, "lr0", where, low=0.0)
+    lr0 = _lr(lr0, "lr0", where)
     step = _step(step, where)
     step_size = check_positive_int(step_size, "step_size", where)
-    gamma = check_real(gamma, "gamma", where, low=0.0)
-    return lr0 * gamma ** (step // step_size)
+    gamma = _lr(gamma, "gamma", where)
+    return _decay(lr0, gamma, step // step_size)
 
 
 def exponential_lr(lr0: float, step: int, gamma: float) -> float:
@@ -81,10 +96,10 @@ def exponential_lr(lr0: float, step: int, gamma: float) -> float:
     Equals ``torch.optim.lr_scheduler.ExponentialLR(opt, gamma)``.
     """
     where = "exponential_lr"
-    lr0 = check_real(lr0, "lr0", where, low=0.0)
+    lr0 = _lr(lr0, "lr0", where)
     step = _step(step, where)
-    gamma = check_real(gamma, "gamma", where, low=0.0)
-    return lr0 * gamma ** step
+    gamma = _lr(gamma, "gamma", where)
+    return _decay(lr0, gamma, step)
 
 
 def linear_warmup(lr0: float, step: int, warmup_steps: int) -> float:
@@ -118,7 +133,7 @@ def linear_warmup(lr0: float, step: int, warmup_steps: int) -> float:
     Goyal, P. et al. (2017). Accurate, large minibatch SGD: training ImageNet in 1 hour.
     """
     where = "linear_warmup"
-    lr0 = check_real(lr0, "lr0", where, low=0.0)
+    lr0 = _lr(lr0, "lr0", where)
     step = _step(step, where)
     warmup_steps = check_positive_int(warmup_steps, "warmup_steps", where)
     return lr0 * min(1.0, (step + 1) / warmup_steps)
@@ -181,12 +196,14 @@ def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3
     step = _step(step, where)
     if step > total_steps:
         raise ValueError(f"{where}: step must be <= total_steps = {total_steps}, got {step}")
-    max_lr = check_real(max_lr, "max_lr", where, low=0.0)
+    max_lr = _lr(max_lr, "max_lr", where)
     pct_start = check_real(pct_start, "pct_start", where, low=0.0, high=1.0)
     check_choice(anneal_strategy, "anneal_strategy", where, ("cos", "linear"))
-    div_factor = check_real(div_factor, "div_factor", where, low=0.0, low_inclusive=False)
+    three_phase = check_bool(three_phase, "three_phase", where)
+    div_factor = check_real(div_factor, "div_factor", where, low=0.0, low_inclusive=False,
+                            high=math.inf, high_inclusive=False)
     final_div_factor = check_real(final_div_factor, "final_div_factor", where, low=0.0,
-                                  low_inclusive=False)
+                                  low_inclusive=False, high=math.inf, high_inclusive=False)
     initial = max_lr / div_factor
     lrs = {"initial": initial, "max": max_lr, "min": initial / final_div_factor}
     if three_phase:
@@ -247,8 +264,8 @@ def triangular(step: int, base_lr: float, max_lr: float, step_size_up: int = 200
     """
     where = "triangular"
     step = _step(step, where)
-    base_lr = check_real(base_lr, "base_lr", where, low=0.0)
-    max_lr = check_real(max_lr, "max_lr", where, low=0.0)
+    base_lr = _lr(base_lr, "base_lr", where)
+    max_lr = _lr(max_lr, "max_lr", where)
     up = float(check_positive_int(step_size_up, "step_size_up", where))
     down = up if step_size_down is None else float(
         check_positive_int(step_size_down, "step_size_down", where))
@@ -295,11 +312,11 @@ class NewBob:
     def __init__(self, lr0: float, factor: float = 0.5, threshold: float = 0.0,
                  min_lr: float = 0.0):
         where = "NewBob"
-        self.lr = check_real(lr0, "lr0", where, low=0.0)
+        self.lr = _lr(lr0, "lr0", where)
         self.factor = check_real(factor, "factor", where, low=0.0, high=1.0,
                                  low_inclusive=False, high_inclusive=False)
         self.threshold = check_real(threshold, "threshold", where, low=0.0)
-        self.min_lr = check_real(min_lr, "min_lr", where, low=0.0)
+        self.min_lr = _lr(min_lr, "min_lr", where)
         self.best = math.inf
 
     def step(self, val_error: float) -> float:

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_real
+from ._validation import as_float_array, check_bool, check_real
 
 __all__ = ["PCA", "ZCA"]
 
@@ -120,6 +120,9 @@ class PCA:
     ValueError
         From ``fit``, when ``whiten=True``, ``eps=0`` and a kept direction has zero variance
         (rank-deficient data or constant features): dividing by zero would give infinities.
+        The one exception is the direction that centring always removes when ``N <= D``:
+        like scikit-learn, the default keeps ``min(N, D)`` components, and the whitened
+        coordinate along that last, zero-variance direction is 0.
 
     Notes
     -----
@@ -159,6 +162,7 @@ class PCA:
         where = "PCA.fit"
         X = _check_data(X, where, min_samples=2)
         eps = check_real(self.eps, "eps", where, low=0.0)
+        whiten = check_bool(self.whiten, "whiten", where)
         n, d = X.shape
         k_max = min(n, d)
         k = self.n_components
@@ -186,7 +190,10 @@ class PCA:
         total = variance.sum()
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         n_zero = int(np.count_nonzero(zero[:k]))
-        if self.whiten and eps == 0.0 and n_zero:
+        # With N <= D, centring leaves at most N - 1 directions of variance: the N-th kept
+        # direction is empty by construction, not a defect of the data, and whitens to 0.
+        centring_zero = k == n <= d and bool(zero[k - 1])
+        if whiten and eps == 0.0 and n_zero > centring_zero:
             raise ValueError(
                 f"{where}: the data have zero variance along {n_zero} of the {k} principal "
                 f"directions kept (rank {k - n_zero}); set eps > 0 or reduce n_components to at "
@@ -200,13 +207,15 @@ class PCA:
         self.singular_values_ = s[:k].astype(dtype)
         self.n_components_ = k
         self.n_features_in_ = d
-        self._eps = eps
+        self._eps, self._whiten = eps, whiten
         self._fit64 = (mean, vt[:k], variance[:k])
+        self._empty = zero[:k] if eps == 0.0 else np.zeros(k, dtype=bool)
         return self
 
     def _scale(self) -> np.ndarray:
-        """Per-component standard deviation used by whitening, sqrt(d_i + eps), in float64."""
-        return np.sqrt(self._fit64[2] + self._eps)
+        """Per-component standard deviation used by whitening, sqrt(d_i + eps), in float64
+        (set to infinity along an empty direction, whose whitened coordinate is 0)."""
+        return np.where(self._empty, np.inf, np.sqrt(self._fit64[2] + self._eps))
 
     def transform(self, X) -> np.ndarray:
         r"""Project ``X`` onto the principal directions (and whiten when asked).
@@ -229,7 +238,7 @@ class PCA:
         X = _check_data(X, "PCA.transform", n_features=self.n_features_in_)
         mean, comps, _ = self._fit64
         Y = (X.astype(np.float64, copy=False) - mean) @ comps.T
-        if self.whiten:
+        if self._whiten:
             Y /= self._scale()
         return Y.astype(X.dtype, copy=False)
 
@@ -259,8 +268,9 @@ class PCA:
             raise ValueError(f"{where}: Y must have {self.n_components_} columns, got shape {Y.shape}")
         mean, comps, _ = self._fit64
         Y64 = Y.astype(np.float64, copy=False)
-        if self.whiten:
-            Y64 = Y64 * self._scale()
+        if self._whiten:
+            scale = self._scale()
+            Y64 = Y64 * np.where(self._empty, 0.0, scale)
         return (Y64 @ comps + mean).astype(Y.dtype, copy=False)
 
     def fit_transform(self, X) -> np.ndarray:

@@ -224,12 +224,12 @@ def test_batch_of_one_refused_in_training():
     except ValueError as err:
         torch_msg = str(err)
     assert "Expected more than 1 value per channel when training" in torch_msg
-    with pytest.raises(ValueError, match=r"batchnorm_forward: expected more than 1 value per channel "
-                                         r"when training, got input size \(1, 3\)"):
+    with pytest.raises(ValueError, match=r"^batchnorm_forward: x must hold at least 2 samples "
+                                         r"\(rows\) when training, got shape \(1, 3\)"):
         batchnorm_forward(np.zeros((1, 3)), np.ones(3), np.zeros(3))
     bn = BatchNorm1d(3)
-    with pytest.raises(ValueError, match=r"expected more than 1 value per channel when training, "
-                                         r"got input size \(1, 3\)"):
+    with pytest.raises(ValueError, match=r"^BatchNorm1d.forward: x must hold at least 2 samples "
+                                         r"\(rows\) when training, got shape \(1, 3\)"):
         bn.forward(np.zeros((1, 3)))
     assert bn.num_batches_tracked == 0
     np.testing.assert_array_equal(bn.running_var, np.ones(3))   # nothing updated

@@ -112,8 +112,12 @@ def test_numpy_gradients_equal_autograd(rng, device, compare):
         compare("test loss gradient", g, t.grad)
 
 
-# float64: 1e-12 relative (absolute 1e-14 for entries near zero); float32: its own rounding
-TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=1e-5, atol=1e-6)}
+# float64: the book's 1e-10 relative (absolute 1e-12 for entries near zero); float32: its own
+# rounding.  Over 60 steps the two sides' rounding differences (a few ulps per step, see
+# dlbook.optim) are amplified by the loss's dynamics: the strongest case (Nadam, betas
+# (0.3, 0.99)) reaches 1e-12 to 2e-12 depending on the CPU's kernels, so 1e-12 was not
+# portable.  A wrong rule is off by 1e-6 or more (test_wrong_update_is_detected).
+TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-6)}
 
 
 @pytest.mark.parametrize("cls, torch_cls, kwargs", CASES, ids=IDS)
@@ -183,39 +187,57 @@ def test_defaults_equal_torch(cls, torch_cls):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD(p, lr=-1.0), "Invalid learning rate: -1.0"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
-    (lambda p: optim.SGD(p, lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
-    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum"),
+    (lambda p: optim.SGD(p, lr=-1.0), r"^SGD: lr must be in \[0, inf\), got -1$"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5),
+     r"^SGD: momentum must be in \[0, inf\), got -0.5$"),
+    (lambda p: optim.SGD(p, lr=0.1, weight_decay=-1),
+     r"^SGD: weight_decay must be in \[0, inf\), got -1$"),
+    (lambda p: optim.SGD(p, lr=0.1, nesterov=True),
+     r"^SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum=0, "
+     r"dampening=0$"),
     (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, dampening=0.1),
-     "zero dampening"),
-    (lambda p: optim.Adagrad(p, eps=-1e-3), "Invalid epsilon value: -0.001"),
-    (lambda p: optim.Adagrad(p, lr_decay=-1.0), "Invalid lr_decay value: -1.0"),
+     r"^SGD: nesterov=True needs .* got momentum=0.9, dampening=0.1$"),
+    (lambda p: optim.Adagrad(p, eps=-1e-3), r"^Adagrad: eps must be in \[0, inf\), got -0.001$"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1.0), r"^Adagrad: lr_decay must be .* got -1$"),
     (lambda p: optim.Adagrad(p, initial_accumulator_value=-1.0),
-     "Invalid initial_accumulator_value value: -1.0"),
-    (lambda p: optim.RMSprop(p, alpha=-0.1), "Invalid alpha value: -0.1"),
-    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), r"Invalid beta parameter at index 0: 1.0"),
-    (lambda p: optim.AdamW(p, betas=(0.9, -0.1)), r"Invalid beta parameter at index 1: -0.1"),
-    (lambda p: optim.Nadam(p, momentum_decay=-1.0), "Invalid momentum_decay value: -1.0"),
-    (lambda p: optim.Adamax(p, lr=float("nan")), "Invalid learning rate: nan"),
-    (lambda p: optim.Adam(p, betas=(0.9,)), r"betas must be a pair"),
-    (lambda p: optim.Adam([], lr=0.1), "params is an empty list"),
+     r"^Adagrad: initial_accumulator_value must be in \[0, inf\), got -1$"),
+    (lambda p: optim.RMSprop(p, alpha=-0.1), r"^RMSprop: alpha must be in \[0, inf\), got -0.1$"),
+    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), r"^Adam: betas\[0\] must be in \[0, 1\), got 1$"),
+    (lambda p: optim.AdamW(p, betas=(0.9, -0.1)),
+     r"^AdamW: betas\[1\] must be in \[0, 1\), got -0.1$"),
+    (lambda p: optim.Nadam(p, momentum_decay=-1.0), r"^Nadam: momentum_decay must be .* got -1$"),
+    (lambda p: optim.Adamax(p, lr=float("nan")), r"^Adamax: lr must be in \[0, inf\), got nan$"),
+    (lambda p: optim.Adam(p, lr=float("inf")), r"^Adam: lr must be in \[0, inf\), got inf$"),
+    (lambda p: optim.Adam(p, betas=(0.9,)), r"^Adam: betas must be a pair"),
+    (lambda p: optim.Adam([], lr=0.1), "^Adam: params is an empty list"),
 ])
 def test_bad_hyperparameters(make, message):
     with pytest.raises(ValueError, match=message):
         make([np.zeros(3)])
 
 
-def test_bad_hyperparameters_match_torch_messages():
-    """The same bad value gives the same message as torch.optim."""
-    for ours, theirs, kw in [(optim.SGD, torch.optim.SGD, dict(lr=-0.5)),
-                             (optim.Adam, torch.optim.Adam, dict(betas=(0.9, 1.5))),
-                             (optim.RMSprop, torch.optim.RMSprop, dict(eps=-1.0))]:
-        with pytest.raises(ValueError) as a:
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=0.1, nesterov=1),
+    lambda p: optim.RMSprop(p, centered="no"),
+    lambda p: optim.Adam(p, amsgrad="False"),
+    lambda p: optim.Nadam(p, decoupled_weight_decay=None),
+])
+def test_flags_must_be_bool(make):
+    """A truthy string or a number is not a flag: "no" would otherwise switch it on."""
+    with pytest.raises(TypeError, match=r"^(SGD|RMSprop|Adam|Nadam): \w+ must be a bool, got "):
+        make([np.zeros(3)])
+
+
+def test_bad_hyperparameters_refused_like_torch():
+    """Values torch.optim refuses are refused too, with the class and the argument named."""
+    for ours, theirs, kw, name in [(optim.SGD, torch.optim.SGD, dict(lr=-0.5), "lr"),
+                                   (optim.Adam, torch.optim.Adam, dict(betas=(0.9, 1.5)),
+                                    r"betas\[1\]"),
+                                   (optim.RMSprop, torch.optim.RMSprop, dict(eps=-1.0), "eps")]:
+        with pytest.raises(ValueError, match=f"^{ours.__name__}: {name} must be in"):
             ours([np.zeros(2)], **kw)
-        with pytest.raises(ValueError) as b:
+        with pytest.raises(ValueError):
             theirs([torch.zeros(2, requires_grad=True)], **kw)
-        assert str(a.value) == str(b.value)
 
 
 def test_bad_params_and_grads():
@@ -235,9 +257,9 @@ def test_bad_params_and_grads():
         opt.step([np.zeros((2, 3)), np.zeros(3)])
     with pytest.raises(TypeError, match=r"grads\[0\] must be a real array"):
         opt.step([np.zeros((2, 3), dtype=complex), np.zeros(4)])
-    with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
+    with pytest.raises(ValueError, match=r"^Adam: lr must be in \[0, inf\), got -0.1$"):
         opt.lr = -0.1
-    with pytest.raises(TypeError, match="Invalid learning rate: expected a real number, got str"):
+    with pytest.raises(TypeError, match="^Adam: lr must be a real number, got str$"):
         opt.lr = "0.1"
     assert opt.steps == 0 and np.all(p == 0)
 

@@ -114,7 +114,7 @@ def test_schedules_are_reexported_by_optim():
 @pytest.mark.parametrize("call, exc, message", [
     (lambda: schedules.step_lr(0.1, -1, 10), ValueError, "step_lr: step must be >= 0, got -1"),
     (lambda: schedules.step_lr(0.1, 1, 0), ValueError, "step_lr: step_size must be >= 1, got 0"),
-    (lambda: schedules.step_lr(-0.1, 1, 3), ValueError, r"step_lr: lr0 must be in \[0, inf\], got -0.1"),
+    (lambda: schedules.step_lr(-0.1, 1, 3), ValueError, r"step_lr: lr0 must be in \[0, inf\), got -0.1"),
     (lambda: schedules.exponential_lr(0.1, 1.5, 0.9), TypeError, "exponential_lr: step must be an integer"),
     (lambda: schedules.exponential_lr(0.1, 1, -0.9), ValueError, "exponential_lr: gamma must be in"),
     (lambda: schedules.linear_warmup(0.1, 3, 0), ValueError, "linear_warmup: warmup_steps must be >= 1"),

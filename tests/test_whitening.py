@@ -152,8 +152,19 @@ def test_pca_more_features_than_samples(rng):
     ref = SklearnPCA(svd_solver="full").fit(X)
     assert pca.n_components_ == 5
     np.testing.assert_allclose(pca.components_[:4], ref.components_[:4], atol=1e-12)
-    with pytest.raises(ValueError, match="zero variance along 1 of the 5"):
-        PCA(whiten=True).fit(X)
+    # Whitening keeps min(N, D) = 5 components, as scikit-learn: the 5th direction, emptied
+    # by centring, whitens to 0 (scikit-learn divides rounding noise by rounding noise).
+    white = PCA(whiten=True).fit(X)
+    ref = SklearnPCA(whiten=True, svd_solver="full").fit(X)
+    Z = white.transform(X)
+    assert white.n_components_ == 5 and Z.shape == (5, 5)
+    np.testing.assert_allclose(Z[:, :4], ref.transform(X)[:, :4], rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(Z[:, 4], 0.0)
+    np.testing.assert_allclose(np.cov(Z[:, :4].T), np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(white.inverse_transform(Z), X, rtol=1e-12, atol=1e-12)
+    # A second empty direction is the data's own (a repeated sample): still refused.
+    with pytest.raises(ValueError, match="zero variance along 2 of the 5"):
+        PCA(whiten=True).fit(np.vstack([X[:4], X[:1]]))
 
 
 def test_pca_bad_input(rng):
