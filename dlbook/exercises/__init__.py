@@ -80,11 +80,15 @@ def describe(label: str) -> str:
 
 def _lookup(label, where: str):
     if not isinstance(label, str):
-        raise TypeError(f"{where}: label must be a str such as 'ex-graphs-2', "
-                        f"got {type(label).__name__}")
+        raise TypeError(
+            f"{where}: label must be a str such as 'ex-graphs-2', "
+            f"got {type(label).__name__}"
+        )
     if label not in REGISTRY:
         close = difflib.get_close_matches(label, REGISTRY, n=3, cutoff=0.5)
         suggestion = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"{where}: no checker for the exercise {label!r}{suggestion} "
-                         "(exercises.available() lists them)")
+        raise ValueError(
+            f"{where}: no checker for the exercise {label!r}{suggestion} "
+            "(exercises.available() lists them)"
+        )
     return REGISTRY[label]

@@ -30,9 +30,11 @@ class Exercise:
 
 def exercise(label: str, asks: str, reference: Callable[[], Any]):
     """Register the decorated checker under ``label``; it returns the confirmation text."""
+
     def register(checker):
         REGISTRY[label] = Exercise(label, asks, checker, reference)
         return checker
+
     return register
 
 
@@ -43,7 +45,9 @@ class NotAnswered(NotImplementedError):
 def fmt(value) -> str:
     """A short, readable form of an input or a result for the messages."""
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=4, suppress_small=True, max_line_width=72)
+        return np.array2string(
+            value, precision=4, suppress_small=True, max_line_width=72
+        )
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, (tuple, list)):
@@ -58,20 +62,28 @@ def _unanswered(answer) -> bool:
 def require_callable(answer, label: str, asks: str):
     """The answer as a function; junk (None, a number) fails with what was asked."""
     if _unanswered(answer):
-        raise NotAnswered(f"{label}: fill in your answer first ({asks}), then run this cell.")
+        raise NotAnswered(
+            f"{label}: fill in your answer first ({asks}), then run this cell."
+        )
     if not callable(answer):
-        raise AssertionError(f"{label}: expected {asks}, got {type(answer).__name__} "
-                             f"{fmt(answer)}.")
+        raise AssertionError(
+            f"{label}: expected {asks}, got {type(answer).__name__} "
+            f"{fmt(answer)}."
+        )
     return answer
 
 
 def require_functions(answer, count: int, label: str, asks: str) -> tuple:
     """The answer as a tuple of ``count`` functions."""
     if _unanswered(answer):
-        raise NotAnswered(f"{label}: fill in your answer first ({asks}), then run this cell.")
+        raise NotAnswered(
+            f"{label}: fill in your answer first ({asks}), then run this cell."
+        )
     if not isinstance(answer, (tuple, list)) or len(answer) != count:
-        raise AssertionError(f"{label}: expected {asks}, got {type(answer).__name__} "
-                             f"{fmt(answer) if not callable(answer) else answer.__name__}.")
+        raise AssertionError(
+            f"{label}: expected {asks}, got {type(answer).__name__} "
+            f"{fmt(answer) if not callable(answer) else answer.__name__}."
+        )
     for item in answer:
         require_callable(item, label, asks)
     return tuple(answer)
@@ -80,19 +92,28 @@ def require_functions(answer, count: int, label: str, asks: str) -> tuple:
 def require_numbers(answer, count: int | None, label: str, asks: str):
     """The answer as finite reals: one float (``count=None``) or an array of ``count``."""
     if _unanswered(answer):
-        raise NotAnswered(f"{label}: fill in your answer first ({asks}), then run this cell.")
+        raise NotAnswered(
+            f"{label}: fill in your answer first ({asks}), then run this cell."
+        )
     items = [answer] if count is None else answer
-    if count is not None and (not isinstance(answer, (tuple, list, np.ndarray))
-                              or len(answer) != count):
+    if count is not None and (
+        not isinstance(answer, (tuple, list, np.ndarray))
+        or len(answer) != count
+    ):
         raise AssertionError(f"{label}: expected {asks}, got {fmt(answer)}.")
     values = []
     for item in items:
         if isinstance(item, np.ndarray) and item.ndim == 0:
             item = item.item()
-        if isinstance(item, bool) or not isinstance(item, numbers.Real) \
-                or not math.isfinite(item):
-            raise AssertionError(f"{label}: expected {asks}; {fmt(item)} is not a finite "
-                                 "real number.")
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, numbers.Real)
+            or not math.isfinite(item)
+        ):
+            raise AssertionError(
+                f"{label}: expected {asks}; {fmt(item)} is not a finite "
+                "real number."
+            )
         values.append(float(item))
     return values[0] if count is None else np.array(values)
 
@@ -100,21 +121,29 @@ def require_numbers(answer, count: int | None, label: str, asks: str):
 def require_array(answer, shape: tuple, label: str, what: str) -> np.ndarray:
     """The answer (or a function's result) as a finite float array of ``shape``."""
     if _unanswered(answer):
-        raise NotAnswered(f"{label}: fill in your answer first, then run this cell.")
+        raise NotAnswered(
+            f"{label}: fill in your answer first, then run this cell."
+        )
     try:
         arr = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(f"{label}: {what} should be an array of shape {shape}, got "
-                             f"{type(answer).__name__} {fmt(answer)}.") from None
+        raise AssertionError(
+            f"{label}: {what} should be an array of shape {shape}, got "
+            f"{type(answer).__name__} {fmt(answer)}."
+        ) from None
     if arr.shape != shape:
         hint = ""
         if arr.shape == shape[::-1] and len(shape) == 2:
             hint = " It is transposed: check which axis is which."
-        raise AssertionError(f"{label}: {what} should have shape {shape}, got shape "
-                             f"{arr.shape}.{hint}")
+        raise AssertionError(
+            f"{label}: {what} should have shape {shape}, got shape "
+            f"{arr.shape}.{hint}"
+        )
     if not np.all(np.isfinite(arr)):
-        raise AssertionError(f"{label}: {what} has non-finite entries: {fmt(arr)}. "
-                             "Compute it in a way that cannot overflow.")
+        raise AssertionError(
+            f"{label}: {what} has non-finite entries: {fmt(arr)}. "
+            "Compute it in a way that cannot overflow."
+        )
     return arr
 
 
@@ -122,24 +151,44 @@ def call(function, label: str, *args):
     """Call the reader's function on copies of ``args``; its errors become clear messages."""
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
-        result = function(*copies)
+        with np.errstate(
+            all="ignore"
+        ):  # a diverging answer is reported as non-finite
+            result = function(*copies)
     except NotImplementedError:
-        raise NotAnswered(f"{label}: your function still raises NotImplementedError; write "
-                          "your answer in its body, then run this cell again.") from None
-    except Exception as exc:  # the reader's code may raise anything: report it with the input
-        raise AssertionError(f"{label}: your function raised {type(exc).__name__}: {exc}\n"
-                             f"  on input {fmt(tuple(args))}") from exc
+        raise NotAnswered(
+            f"{label}: your function still raises NotImplementedError; write "
+            "your answer in its body, then run this cell again."
+        ) from None
+    except (
+        Exception
+    ) as exc:  # the reader's code may raise anything: report it with the input
+        raise AssertionError(
+            f"{label}: your function raised {type(exc).__name__}: {exc}\n"
+            f"  on input {fmt(tuple(args))}"
+        ) from exc
     for original, copy in zip(args, copies):
-        if isinstance(original, np.ndarray) and not np.array_equal(original, copy,
-                                                                   equal_nan=True):
-            raise AssertionError(f"{label}: your function modified its input in place; "
-                                 "work on a copy (or on new arrays) instead.")
+        if isinstance(original, np.ndarray) and not np.array_equal(
+            original, copy, equal_nan=True
+        ):
+            raise AssertionError(
+                f"{label}: your function modified its input in place; "
+                "work on a copy (or on new arrays) instead."
+            )
     return result
 
 
-def compare(given, expected, label: str, what: str, inputs: str = "",
-            mistakes: tuple = (), rtol: float = 1e-6, atol: float = 1e-9,
-            hint: str = "") -> None:
+def compare(
+    given,
+    expected,
+    label: str,
+    what: str,
+    inputs: str = "",
+    mistakes: tuple = (),
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    hint: str = "",
+) -> None:
     """Fail unless ``given`` equals ``expected``; name the mistake when it matches a known one.
 
     ``mistakes`` holds ``(result_of_the_mistake, hint)`` pairs.  Shapes must match exactly.
@@ -149,43 +198,67 @@ def compare(given, expected, label: str, what: str, inputs: str = "",
     if np.allclose(given, expected, rtol=rtol, atol=atol):
         return
     where = f"\n  input: {inputs}" if inputs else ""
-    message = (f"{label}: {what} is wrong.{where}\n  expected: {fmt(expected)}\n"
-               f"  got:      {fmt(given)}")
+    message = (
+        f"{label}: {what} is wrong.{where}\n  expected: {fmt(expected)}\n"
+        f"  got:      {fmt(given)}"
+    )
     for wrong, mistake_hint in mistakes:
         wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == given.shape and np.allclose(given, wrong, rtol=rtol, atol=atol):
+        if wrong.shape == given.shape and np.allclose(
+            given, wrong, rtol=rtol, atol=atol
+        ):
             raise AssertionError(f"{message}\n  Hint: {mistake_hint}")
     raise AssertionError(message + (f"\n  Hint: {hint}" if hint else ""))
 
 
-def compare_int(given, expected: int, label: str, what: str, mistakes: dict = None,
-                hint: str = "") -> None:
+def compare_int(
+    given,
+    expected: int,
+    label: str,
+    what: str,
+    mistakes: dict = None,
+    hint: str = "",
+) -> None:
     """Fail unless the integer ``given`` equals ``expected``; ``mistakes`` maps value -> hint."""
     if isinstance(given, bool) or not isinstance(given, numbers.Integral):
         if isinstance(given, numbers.Real) and float(given).is_integer():
             given = int(given)
         else:
-            raise AssertionError(f"{label}: {what} should be a whole number, got {fmt(given)}.")
+            raise AssertionError(
+                f"{label}: {what} should be a whole number, got {fmt(given)}."
+            )
     if int(given) == expected:
         return
-    message = f"{label}: {what} is wrong: expected {expected}, got {int(given)}."
+    message = (
+        f"{label}: {what} is wrong: expected {expected}, got {int(given)}."
+    )
     mistake_hint = (mistakes or {}).get(int(given), hint)
-    raise AssertionError(message + (f"\n  Hint: {mistake_hint}" if mistake_hint else ""))
+    raise AssertionError(
+        message + (f"\n  Hint: {mistake_hint}" if mistake_hint else "")
+    )
 
 
 def require_keys(answer, keys: tuple, label: str, asks: str) -> dict:
     """The answer as a dict with exactly ``keys``."""
     if _unanswered(answer):
-        raise NotAnswered(f"{label}: fill in your answer first ({asks}), then run this cell.")
+        raise NotAnswered(
+            f"{label}: fill in your answer first ({asks}), then run this cell."
+        )
     if not isinstance(answer, dict):
-        raise AssertionError(f"{label}: expected {asks}, got {type(answer).__name__} "
-                             f"{fmt(answer)}.")
+        raise AssertionError(
+            f"{label}: expected {asks}, got {type(answer).__name__} "
+            f"{fmt(answer)}."
+        )
     missing = [k for k in keys if k not in answer]
     extra = [k for k in answer if k not in keys]
     if missing or extra:
-        raise AssertionError(f"{label}: expected the keys {list(keys)}; missing {missing}, "
-                             f"unexpected {extra}.")
+        raise AssertionError(
+            f"{label}: expected the keys {list(keys)}; missing {missing}, "
+            f"unexpected {extra}."
+        )
     for key in keys:
         if _unanswered(answer[key]):
-            raise NotAnswered(f"{label}: fill in {key!r} first, then run this cell.")
+            raise NotAnswered(
+                f"{label}: fill in {key!r} first, then run this cell."
+            )
     return answer
