@@ -51,6 +51,12 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _max(a: float, b: float) -> float:
+    """``max(a, b)`` that propagates a NaN from either side, as ``torch.maximum``
+    (Python's ``max(1.0, nan)`` returns 1.0)."""
+    return a + b if math.isnan(a) or math.isnan(b) else max(a, b)
+
+
 def _max_shares(a: float, b: float) -> tuple[float, float]:
     """Shares of the upstream gradient that maximum(a, b) routes to a and to b (torch's rule)."""
     if a > b:

@@ -145,7 +145,7 @@ def tanh_grad(z: np.ndarray) -> np.ndarray:
     ``torch.autograd`` of ``torch.tanh``, which uses :math:`1 - \tanh^2 z`.
     """
     z = as_float_array(z, "z", "tanh_grad")
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", over="ignore"):     # |z| > 1.7e38 in float32
         e = np.exp(-2.0 * np.abs(z))
         return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
@@ -196,7 +196,7 @@ def relu_grad(z: np.ndarray) -> np.ndarray:
     At the kink :math:`z = 0` the derivative is taken to be 0, as ``torch.autograd`` does.
     """
     z = as_float_array(z, "z", "relu_grad")
-    return (z > 0).astype(z.dtype)
+    return (~(z <= 0)).astype(z.dtype)      # NaN gives 1, as PyTorch's autograd
 
 
 def leaky_relu(z: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
@@ -307,7 +307,9 @@ def elu_grad(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     z = as_float_array(z, "z", "elu_grad")
     alpha = _param(alpha, "alpha", "elu_grad")
     with np.errstate(under="ignore"):
-        return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, 0)))
+        # NaN takes the z > 0 branch (derivative 1), as PyTorch's elu_backward
+        return np.where(z <= 0, z.dtype.type(alpha) * np.exp(np.minimum(z, 0)),
+                        z.dtype.type(1))
 
 
 def selu(z: np.ndarray) -> np.ndarray:
@@ -393,7 +395,7 @@ def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     """
     z = as_float_array(z, "z", "swish")
     beta = _param(beta, "beta", "swish")
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", invalid="ignore"):   # -inf * 0 = NaN, as PyTorch
         return z * sigmoid(z.dtype.type(beta) * z)
 
 
@@ -419,7 +421,7 @@ def swish_grad(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     z = as_float_array(z, "z", "swish_grad")
     beta = z.dtype.type(_param(beta, "beta", "swish_grad"))
     bz = beta * z
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", invalid="ignore"):   # inf * 0 = NaN, as PyTorch
         return sigmoid(bz) + bz * sigmoid_grad(bz)
 
 
@@ -511,7 +513,8 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     axis = _check_axis(axis, z.ndim, "softmax")
     if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
         return np.empty_like(z)
-    with np.errstate(under="ignore"):
+    # A row of -inf or with +inf gives inf - inf = NaN, as PyTorch (no warning).
+    with np.errstate(under="ignore", invalid="ignore"):
         e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -541,8 +544,9 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     axis = _check_axis(axis, z.ndim, "log_softmax")
     if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
         return np.empty_like(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    with np.errstate(under="ignore"):
+    with np.errstate(invalid="ignore"):   # inf - inf = NaN, as PyTorch (no warning)
+        shifted = z - z.max(axis=axis, keepdims=True)
+    with np.errstate(under="ignore", invalid="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -573,7 +577,11 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
     y = as_float_array(y, "y", "softmax_backward")
     dy = as_float_array(dy, "dy", "softmax_backward")
     if dy.shape != y.shape:
-        raise ValueError(f"softmax_backward: dy must have the shape of y {y.shape}, got {dy.shape}")
+        raise ValueError(f"softmax_backward: dy must have the shape of y {y.shape}, "
+                         f"got {dy.shape}")
+    if dy.dtype != y.dtype:
+        raise TypeError(f"softmax_backward: dy must have the dtype of y ({y.dtype}), "
+                        f"got {dy.dtype}")
     axis = _check_axis(axis, y.ndim, "softmax_backward", "y")
     with np.errstate(under="ignore"):
         return y * (dy - (dy * y).sum(axis=axis, keepdims=True))

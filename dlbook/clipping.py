@@ -22,7 +22,22 @@ def _grad_list(grads, where: str) -> list[np.ndarray]:
             got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
             raise TypeError(f"{where}: grads[{i}] must be a float32 or float64 ndarray "
                             f"(clipped in place), got {got}")
+        if g.dtype != grads[0].dtype:
+            raise TypeError(f"{where}: grads[{i}] must have the dtype of grads[0] "
+                            f"({grads[0].dtype}), got {g.dtype}")
+        if not g.flags.writeable:
+            raise ValueError(f"{where}: grads[{i}] is read-only; it must be clipped in place")
     return grads
+
+
+def _norm(g: np.ndarray) -> float:
+    """The L2 norm of ``g`` in float64, scaled by its largest entry so that squaring
+    neither overflows (1e200, or 1e30 in float32) nor underflows."""
+    g = g.astype(np.float64).ravel()
+    peak = float(np.max(np.abs(g), initial=0.0))
+    if peak == 0.0 or not np.isfinite(peak):
+        return peak if not np.isnan(g).any() else float("nan")
+    return peak * float(np.linalg.norm(g / peak))
 
 
 def clip_grad_norm(grads, max_norm: float):
@@ -63,8 +78,11 @@ def clip_grad_norm(grads, max_norm: float):
     if not grads:
         return np.float64(0.0)
     dtype = grads[0].dtype
-    norms = np.array([np.linalg.norm(g.ravel()) for g in grads], dtype=dtype)
-    total_norm = dtype.type(np.linalg.norm(norms))
+    # float64 partial norms, each scaled by its largest entry: the total overflows only
+    # when the true norm does (PyTorch's unscaled sum of squares returns inf for 1e30 in
+    # float32, and then zeroes the gradients).
+    with np.errstate(over="ignore"):
+        total_norm = dtype.type(_norm(np.array([_norm(g) for g in grads])))
     coef = min(dtype.type(max_norm) / (total_norm + dtype.type(1e-6)), dtype.type(1.0))
     for g in grads:
         g *= coef

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int
+from ._validation import as_rng, check_float_dtype, check_positive_int, check_real
 from .pipeline import Dataset
 
 __all__ = ["load_digits", "minibatches", "train_test_split", "Dataset"]
@@ -34,6 +34,7 @@ def load_digits(dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     """
     from sklearn.datasets import load_digits as _sklearn_digits
 
+    dtype = check_float_dtype(dtype, "load_digits")
     digits = _sklearn_digits()
     return (digits.data / 16.0).astype(dtype), digits.target.astype(np.int64)
 
@@ -57,8 +58,8 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25,
     """
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X and y must have the same length, got {len(X)} and {len(y)}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction}")
+    check_real(test_fraction, "test_fraction", "train_test_split", low=0.0, high=1.0,
+               low_inclusive=False, high_inclusive=False)
     order = as_rng(rng, "train_test_split").permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
     test, train = order[:n_test], order[n_test:]

@@ -123,8 +123,8 @@ class Dual:
         return _dual(s, s * (1.0 - s) * self.tangent)
 
     def relu(self) -> Dual:
-        r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)`."""
-        return _dual(self.value, self.tangent) if self.value > 0 else _dual(0.0, 0.0)
+        r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)` (NaN stays NaN)."""
+        return _dual(0.0, 0.0) if self.value <= 0 else _dual(self.value, self.tangent)
 
 
 def _dual(value: float, tangent: float) -> Dual:

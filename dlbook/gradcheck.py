@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, check_real
+from ._validation import as_float_array, check_finite, check_real
 
 __all__ = ["numerical_gradient", "relative_error"]
 
@@ -55,7 +55,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     if x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must have a float dtype "
                         f"(it is perturbed in place), got {x.dtype}")
-    h = check_real(h, "h", "numerical_gradient", low=0, low_inclusive=False)
+    h = check_real(h, "h", "numerical_gradient", low=0, low_inclusive=False, high=np.inf,
+                   high_inclusive=False)
     if not x.flags.writeable:
         raise ValueError("numerical_gradient: x must be writeable "
                          "(it is perturbed in place); pass x.copy()")
@@ -116,7 +117,10 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a = as_float_array(a, "a", "relative_error")
     b = as_float_array(b, "b", "relative_error")
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: a and b must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(f"relative_error: a and b must have the same shape, got {a.shape} "
+                         f"and {b.shape}")
+    check_finite(a, "a", "relative_error")
+    check_finite(b, "b", "relative_error")
     a64, b64 = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     # Dividing both by the largest magnitude first keeps the norms from overflowing (1e300)
     # or underflowing (1e-300); the ratio is unchanged.

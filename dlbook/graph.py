@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from ._scalar import (_check_exponent, _exp, _is_real, _log, _max_shares, _pow,
+from ._scalar import (_check_exponent, _exp, _is_real, _log, _max, _max_shares, _pow,
                       _pow_slope, _sigmoid)
 from ._validation import check_choice
 from .forward_mode import Dual, _dual, _lift_dual
@@ -228,12 +228,13 @@ class Value:
     def relu(self) -> Value:
         r"""Rectified linear unit :math:`\max(a, 0)`, local gradient :math:`[a > 0]`.
 
-        At the kink :math:`a = 0` the gradient is 0, as in ``torch.relu``.
+        At the kink :math:`a = 0` the gradient is 0, as in ``torch.relu``; a NaN stays NaN
+        (with gradient 1, as PyTorch's autograd).
         """
-        out = _node(self.data if self.data > 0 else 0.0, (self,), "relu")
+        out = _node(0.0 if self.data <= 0 else self.data, (self,), "relu")
 
         def _backward(g):
-            if self.data > 0:
+            if not self.data <= 0:
                 self.grad += g
         out._backward = _backward
         return out
@@ -371,9 +372,9 @@ def maximum(a, b):
     if isinstance(a, Dual) or isinstance(b, Dual):
         a, b = _lift_dual(a, "maximum"), _lift_dual(b, "maximum")
         sa, sb = _max_shares(a.value, b.value)
-        return _dual(max(a.value, b.value), sa * a.tangent + sb * b.tangent)
+        return _dual(_max(a.value, b.value), sa * a.tangent + sb * b.tangent)
     a, b = _lift(a, "maximum"), _lift(b, "maximum")
-    out = _node(max(a.data, b.data), (a, b), "max")
+    out = _node(_max(a.data, b.data), (a, b), "max")
 
     def _backward(g):
         sa, sb = _max_shares(a.data, b.data)

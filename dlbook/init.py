@@ -96,7 +96,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
         options = ", ".join(repr(n) for n in NONLINEARITIES)
         raise ValueError(
-            f"calculate_gain: Unsupported nonlinearity {nonlinearity!r}; expected one of {options}"
+            f"calculate_gain: nonlinearity must be one of {options}, got {nonlinearity!r}"
         )
     if nonlinearity in _LINEAR_NAMES or nonlinearity == "sigmoid":
         return 1.0
@@ -108,12 +108,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         if param is None:
             slope = 0.01
         elif isinstance(param, bool) or not isinstance(param, numbers.Real):
-            raise ValueError(
-                f"calculate_gain: negative_slope {param!r} not a valid number "
-                f"(param must be a real number for 'leaky_relu')"
+            raise TypeError(
+                f"calculate_gain: param (the negative slope of 'leaky_relu') must be a real "
+                f"number, got {type(param).__name__}"
             )
         else:
             slope = float(param)
+        if not math.isfinite(slope):
+            raise ValueError(f"calculate_gain: param (the negative slope of 'leaky_relu') "
+                             f"must be finite, got {slope}")
+        if abs(slope) > 1e150:        # slope**2 would raise OverflowError
+            return math.sqrt(2.0) / abs(slope)
         return math.sqrt(2.0 / (1 + slope**2))
     return 3.0 / 4  # selu
 
@@ -131,8 +136,8 @@ def _check_shape(shape, where: str) -> tuple[int, ...]:
     shape = tuple(int(s) for s in shape)
     if len(shape) < 2:
         raise ValueError(
-            f"{where}: Fan in and fan out can not be computed for tensor with fewer than "
-            f"2 dimensions, got shape {shape}"
+            f"{where}: shape must have at least 2 dimensions (fan in and fan out are "
+            f"undefined otherwise), got {shape}"
         )
     if min(shape) < 1:
         raise ValueError(f"{where}: every dimension of shape must be >= 1, got {shape}")

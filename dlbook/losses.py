@@ -49,7 +49,7 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     n, c = z.shape
     if n == 0:
         raise ValueError("softmax_cross_entropy: logits must hold at least one sample, "
-                         "got shape (0, C)")
+                         f"got shape {z.shape}")
     y = check_labels(y, n, c, "softmax_cross_entropy")
     shifted = z - z.max(axis=1, keepdims=True)
     exp = np.exp(shifted)

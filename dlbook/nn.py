@@ -67,6 +67,10 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     if W.shape[1] != x.shape[1]:
         raise ValueError(f"linear_forward: W must have shape (M, {x.shape[1]}) to match x {x.shape}, got {W.shape}")
     check_shape(b, (W.shape[0],), "b", "linear_forward")
+    for name, arr in (("W", W), ("b", b)):
+        if arr.dtype != x.dtype:
+            raise TypeError(f"linear_forward: {name} must have the dtype of x ({x.dtype}), "
+                            f"got {arr.dtype}")
     return x @ W.T + b, LinearCache(x, W)
 
 
@@ -110,6 +114,9 @@ def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
     x, W = cache
     dy = as_float_array(dy, "dy", "linear_backward", ndim=2)
     check_shape(dy, (x.shape[0], W.shape[0]), "dy", "linear_backward")
+    if dy.dtype != x.dtype:
+        raise TypeError(f"linear_backward: dy must have the dtype of x ({x.dtype}), "
+                        f"got {dy.dtype}")
     return dy @ W, dy.T @ x, dy.sum(axis=0)
 
 

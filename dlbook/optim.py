@@ -116,6 +116,9 @@ class Optimizer:
             if g.shape != p.shape:
                 raise ValueError(f"{where}: grads[{i}] must have shape {p.shape} like params[{i}], "
                                  f"got {g.shape}")
+            if g.dtype.kind == "f" and g.dtype != p.dtype:
+                raise TypeError(f"{where}: grads[{i}] must have the dtype of params[{i}] "
+                                f"({p.dtype}), got {g.dtype}")
             out.append(g.astype(p.dtype, copy=False))
         return out
 
@@ -366,8 +369,8 @@ class RMSprop(Optimizer):
                 # inf, not inf - inf = NaN).
                 wide = v.astype(np.float64)
                 wide -= np.square(ga, dtype=np.float64)
-                np.sqrt(wide, out=wide)
-                avg[...] = wide
+                avg[...] = wide                   # one rounding to float32, then the root
+                np.sqrt(avg, out=avg)
             else:
                 np.multiply(ga, ga, out=tmp)
                 with np.errstate(invalid="ignore"):

@@ -44,7 +44,13 @@ def to_torch(a, device: str | None = None, requires_grad: bool = False):
     """
     import torch
 
-    tensor = torch.as_tensor(np.asarray(a)).clone().to(device or globals()["device"]())
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"to_torch: a must hold numbers (bool, integer, float or complex), "
+                        f"got dtype {arr.dtype}")
+    if not arr.flags.writeable:          # torch warns about sharing read-only memory
+        arr = arr.copy()
+    tensor = torch.as_tensor(arr).clone().to(device or globals()["device"]())
     if requires_grad:
         tensor.requires_grad_(True)
     return tensor
@@ -68,7 +74,10 @@ def tolerances(dtype) -> tuple[float, float]:
     Float64 comparisons are tight (``rtol=1e-10``); float32 ones allow float32 rounding
     (``rtol=1e-5``).
     """
-    return (1e-10, 1e-12) if np.dtype(dtype) == np.float64 else (1e-5, 1e-6)
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"tolerances: dtype must be float32 or float64, got {dt}")
+    return (1e-10, 1e-12) if dt == np.float64 else (1e-5, 1e-6)
 
 
 def _as_real64(x, name: str) -> np.ndarray:

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_real
+from ._validation import as_float_array, as_rng, check_finite, check_real
 from .early_stopping import EarlyStopping
 
 __all__ = ["dropout", "dropout_backward", "Dropout", "l2_penalty", "l1_penalty", "max_norm",
@@ -282,6 +282,7 @@ def max_norm(W: np.ndarray, max_value: float) -> np.ndarray:
     if W.ndim < 2:
         raise ValueError(f"max_norm: W must be at least 2-D (rows = units), got shape {W.shape}")
     r = check_real(max_value, "max_value", "max_norm", low=0.0, high=np.inf, high_inclusive=False)
+    check_finite(W, "W", "max_norm")
     rows = W.reshape(W.shape[0], math.prod(W.shape[1:]))
     # Each row's norm, computed from the row divided by its largest entry so that
     # squaring neither overflows (|w| ~ 1e30 in float32) nor underflows.

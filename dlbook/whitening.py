@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_bool, check_real
+from ._validation import as_float_array, check_bool, check_finite, check_real
 
 __all__ = ["PCA", "ZCA"]
 
@@ -27,8 +27,7 @@ def _check_data(X, where: str, n_features: int | None = None, min_samples: int =
         raise ValueError(
             f"{where}: {name} has {X.shape[1]} features, but the estimator was fitted with {n_features} features"
         )
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{where}: {name} must be finite, got NaN or infinity")
+    check_finite(X, name, where)
     return X
 
 
@@ -161,7 +160,7 @@ class PCA:
         """
         where = "PCA.fit"
         X = _check_data(X, where, min_samples=2)
-        eps = check_real(self.eps, "eps", where, low=0.0)
+        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf, high_inclusive=False)
         whiten = check_bool(self.whiten, "whiten", where)
         n, d = X.shape
         k_max = min(n, d)
@@ -360,7 +359,7 @@ class ZCA:
         """
         where = "ZCA.fit"
         X = _check_data(X, where, min_samples=2)
-        eps = check_real(self.eps, "eps", where, low=0.0)
+        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf, high_inclusive=False)
         d = X.shape[1]
         mean, Xc = _centre(X)
         lam, comps, zero = _covariance_eigh(Xc)

@@ -108,7 +108,7 @@ def test_numerical_gradient_rejects_bad_input():
     with pytest.raises(TypeError, match=r"numerical_gradient: x must have a float dtype \(it is perturbed in place\), got int64"):
         numerical_gradient(np.sum, np.arange(3))
     for h in (0.0, -1e-3, float("nan")):
-        with pytest.raises(ValueError, match=r"numerical_gradient: h must be in \(0, inf\]"):
+        with pytest.raises(ValueError, match=r"numerical_gradient: h must be in \(0, inf\)"):
             numerical_gradient(np.sum, x, h=h)
     with pytest.raises(TypeError, match=r"numerical_gradient: h must be a real number, got str"):
         numerical_gradient(np.sum, x, h="1e-6")

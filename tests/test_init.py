@@ -232,20 +232,21 @@ def test_reproducible_and_dtype(name):
 
 # ------------------------------------------------------------------- bad input
 def test_bad_nonlinearity():
-    with pytest.raises(ValueError, match="calculate_gain: Unsupported nonlinearity 'softmax'"):
+    with pytest.raises(ValueError, match=r"^calculate_gain: nonlinearity must be one of 'linear', .*, got 'softmax'$"):
         init.calculate_gain("softmax")
-    with pytest.raises(ValueError, match="Unsupported nonlinearity 'ReLU'"):
+    with pytest.raises(ValueError, match="nonlinearity must be one of .*, got 'ReLU'$"):
         init.calculate_gain("ReLU")
-    with pytest.raises(ValueError, match="calculate_gain: negative_slope 'a' not a valid number"):
+    with pytest.raises(TypeError, match=r"^calculate_gain: param \(the negative slope of "
+                                        r"'leaky_relu'\) must be a real number, got str$"):
         init.calculate_gain("leaky_relu", "a")
-    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+    with pytest.raises(TypeError, match="must be a real number, got bool$"):
         init.calculate_gain("leaky_relu", True)
 
 
 @pytest.mark.parametrize("shape,err,msg", [
-    ((5,), ValueError, r"fewer than 2 dimensions, got shape \(5,\)"),
-    ((), ValueError, "fewer than 2 dimensions"),
-    (5, ValueError, "fewer than 2 dimensions"),
+    ((5,), ValueError, r"shape must have at least 2 dimensions .*, got \(5,\)$"),
+    ((), ValueError, r"shape must have at least 2 dimensions .*, got \(\)$"),
+    (5, ValueError, "shape must have at least 2 dimensions"),
     ((0, 3), ValueError, r"every dimension of shape must be >= 1, got \(0, 3\)"),
     ((3, -2), ValueError, r"must be >= 1, got \(3, -2\)"),
     ((3.0, 2), TypeError, "shape must be a tuple of ints"),

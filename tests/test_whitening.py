@@ -184,7 +184,7 @@ def test_pca_bad_input(rng):
         PCA(n_components=0).fit(X)
     with pytest.raises(TypeError, match="n_components must be an integer or None, got float"):
         PCA(n_components=1.5).fit(X)
-    with pytest.raises(ValueError, match=r"PCA.fit: eps must be in \[0, inf\], got -1"):
+    with pytest.raises(ValueError, match=r"PCA.fit: eps must be in \[0, inf\), got -1"):
         PCA(eps=-1.0).fit(X)
     with pytest.raises(ValueError, match="PCA.transform: this PCA instance is not fitted yet"):
         PCA().transform(X)
@@ -267,7 +267,7 @@ def test_zca_rank_deficient_and_constant(rng):
 
 def test_zca_bad_input(rng):
     X = rng.normal(size=(10, 3))
-    with pytest.raises(ValueError, match=r"ZCA.fit: eps must be in \[0, inf\], got -0.1"):
+    with pytest.raises(ValueError, match=r"ZCA.fit: eps must be in \[0, inf\), got -0.1"):
         ZCA(eps=-0.1).fit(X)
     with pytest.raises(ValueError, match="ZCA.fit: X must be 2-D"):
         ZCA().fit(X.ravel())
