@@ -31,8 +31,8 @@ def _prose_words(markdown):
     return len(re.findall(r"[A-Za-z][A-Za-z'\-]+", text))
 
 
-def test_toc_lists_the_eight_chapters():
-    assert len(CHAPTERS) == 8 and all(p.exists() for p in CHAPTERS)
+def test_toc_lists_the_nine_chapters():
+    assert len(CHAPTERS) == 9 and all(p.exists() for p in CHAPTERS)
     assert sorted(CHAPTERS) == sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
@@ -64,7 +64,11 @@ def test_notebook_is_stored_executed_and_clean(path):
     assert all(c["execution_count"] is not None for c in code), "every code cell is stored executed"
     assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), "executed top to bottom, once"
     outputs = [o for c in code for o in c["outputs"]]
-    assert not [o for o in outputs if o["output_type"] == "error"], "no stored errors"
+    # The one error a chapter stores: the reader's exercise check, run before they have
+    # written an answer (tagged raises-exception, its output removed from the pages).
+    errors = [(c, o) for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert all(o["ename"] == "NotAnswered" and {"raises-exception", "remove-output"}
+               <= set(c["metadata"].get("tags", [])) for c, o in errors), "no stored errors"
     assert not [o for o in outputs if o.get("name") == "stderr"], "no warnings or stderr in stored outputs"
     for c in code:
         if any("image/png" in o.get("data", {}) for o in c["outputs"]):
@@ -83,3 +87,21 @@ def test_outputs_are_portable(path):
     for pattern, what in [(r"np\.float(32|64)\(", "a NumPy scalar repr"), (r"/tmp/|/work/|/home/", "a path"),
                           (r"\bcuda\b|\bcpu\b", "a device name"), (r" at 0x[0-9a-f]+", "an object address")]:
         assert not re.search(pattern, text), f"stored output shows {what}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_checkable_exercises_have_an_answer_cell_and_a_checked_solution(path):
+    from dlbook.exercises import available
+
+    cells = _cells(path)
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", _markdown(path))
+    checkable = [label for label in labels if label in available()]
+    assert len(checkable) >= MIN_EXERCISES, f"only {len(checkable)} exercises with a checker"
+    for label in checkable:
+        calls = [c for c in cells if c["cell_type"] == "code"
+                 and f'exercises.check("{label}"' in "".join(c["source"])]
+        reader = [c for c in calls if "raises-exception" in c["metadata"].get("tags", [])]
+        solved = [c for c in calls if any(f"{label}: right." in "".join(o.get("text", ""))
+                                          for o in c["outputs"])]
+        assert len(reader) == 1, f"{label}: one check cell for the reader's answer"
+        assert len(solved) == 1, f"{label}: the book's solution passes its own checker"
