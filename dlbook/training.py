@@ -183,8 +183,8 @@ class Sequential:
 
         Parameters
         ----------
-        state : dict of str to ndarray
-            Must have exactly the keys of :meth:`state_dict` and arrays of the same shapes.
+        state : dict
+            Arrays of the same shapes under exactly the keys of :meth:`state_dict`.
         """
         where = "Sequential.load_state_dict"
         own = self.state_dict()
@@ -215,25 +215,31 @@ class Sequential:
         loss : str or callable
             A key of :data:`LOSSES` or ``f(outputs, targets) -> (loss, d_outputs)``.
         optimizer : dlbook.optim.Optimizer
-            Built on this model's ``params()`` (the same arrays, in the same order).
+            Built on this model's ``params()`` (the same arrays), or on some of them: the
+            others are then frozen (Keras's ``layer.trainable = False``, PyTorch's
+            ``requires_grad_(False)``).
         metrics : sequence of str or callable, default ()
             ``"accuracy"`` (argmax of the outputs against integer labels) or
             ``f(outputs, targets) -> float``, averaged over the samples of an epoch.
         """
         where = "Sequential.compile"
         if isinstance(loss, str):
-            self._loss_name, self._loss = check_choice(loss, "loss", where, tuple(LOSSES)), LOSSES[loss]
+            self._loss = LOSSES[check_choice(loss, "loss", where, tuple(LOSSES))]
         elif callable(loss):
-            self._loss_name, self._loss = getattr(loss, "__name__", "loss"), loss
+            self._loss = loss
         else:
             raise TypeError(f"{where}: loss must be a name or a callable, got {type(loss).__name__}")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{where}: optimizer must be a dlbook.optim optimizer, "
                             f"got {type(optimizer).__name__}")
         own = self.params()
-        if len(optimizer.params) != len(own) or any(p is not q for p, q in zip(optimizer.params, own)):
-            raise ValueError(f"{where}: optimizer must be built on this model's params() "
-                             f"({len(own)} arrays); it holds {len(optimizer.params)} other arrays")
+        self._trained = []
+        for i, p in enumerate(optimizer.params):
+            found = [k for k, q in enumerate(own) if q is p]
+            if not found:
+                raise ValueError(f"{where}: optimizer must be built on arrays of this model's "
+                                 f"params(); its params[{i}] (shape {p.shape}) is not one of them")
+            self._trained.append(found[0])
         if isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable):
             raise TypeError(f"{where}: metrics must be a list, got {type(metrics).__name__}")
         self._metrics = {}
@@ -283,7 +289,8 @@ class Sequential:
         r"""Train for ``epochs`` passes over the data; return the :class:`History`.
 
         Every step: ``forward``, the loss and its gradient, ``backward``, the callbacks'
-        ``on_batch_end`` hook (where gradients may be clipped), ``optimizer.step(grads)``.
+        ``on_batch_end`` hook (where gradients may be clipped), ``optimizer.step(grads)``
+        with the gradients of the optimizer's parameters.
         After every epoch: the mean training loss and metrics over the epoch's samples,
         :meth:`evaluate` on ``validation_data`` (as ``val_`` entries), the learning rate,
         and the callbacks' ``on_epoch_end``.
@@ -343,7 +350,8 @@ class Sequential:
                     out = self.forward(xb)
                     loss, dout = self._loss(out, yb)
                     self.backward(dout)
-                    grads = self.grads()
+                    all_grads = self.grads()
+                    grads = [all_grads[k] for k in self._trained]
                     for cb in callbacks:
                         cb.on_batch_end(step, grads)
                     self.optimizer.step(grads)
@@ -426,9 +434,10 @@ class History:
     ----------
     epoch : list of int
         The epochs that ran (0-based).
-    history : dict of str to list of float
-        ``"loss"``, the metrics, ``"val_loss"`` and ``"val_<metric>"`` with validation data,
-        and ``"lr"`` (the learning rate at the end of the epoch).  Keras's ``History``.
+    history : dict
+        Lists of floats, one per epoch, under the names ``"loss"``, the metrics,
+        ``"val_loss"`` and ``"val_<metric>"`` with validation data, and ``"lr"`` (the
+        learning rate at the end of the epoch).  Keras's ``History``.
     """
 
     def __init__(self):
@@ -448,7 +457,12 @@ class History:
 
 
 class _Progress:
-    """One notebook line, updated through a display handle and cleared at the end."""
+    """One notebook line, updated through a display handle and cleared at the end.
+
+    It starts empty and ends empty, so a stored notebook holds an empty output whether the
+    executor applied the updates (nbclient) or ignored them (nbval compares the first
+    version).
+    """
 
     def __init__(self, epochs: int):
         self.epochs = epochs
@@ -461,12 +475,12 @@ class _Progress:
         shell = get_ipython()
         if shell is None or not hasattr(shell, "kernel"):
             return                # a terminal: stay silent
-        self.handle = display({"text/plain": "fit: starting"}, raw=True, display_id=True)
+        self.handle = display({"text/plain": ""}, raw=True, display_id=True)
 
     def update(self, epoch: int, logs: dict) -> None:
         if self.handle is not None:
-            numbers_ = ", ".join(f"{name} {value:.4g}" for name, value in logs.items())
-            self.handle.update({"text/plain": f"epoch {epoch + 1}/{self.epochs}: {numbers_}"},
+            parts = ", ".join(f"{name} {value:.4g}" for name, value in logs.items())
+            self.handle.update({"text/plain": f"epoch {epoch + 1}/{self.epochs}: {parts}"},
                                raw=True)
 
     def close(self) -> None:
@@ -506,7 +520,11 @@ class Callback:
         """Called before the forward pass of every step (``step`` counts from 0 over epochs)."""
 
     def on_batch_end(self, step: int, grads: list[np.ndarray]) -> None:
-        """Called after the backward pass, before the optimizer step."""
+        """Called after the backward pass and before the optimizer step.
+
+        ``grads`` are the gradients of the parameters that the optimizer updates, in its
+        order; changing them in place changes the step.
+        """
 
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
         """Called after the validation of every epoch with the epoch's numbers."""

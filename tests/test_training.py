@@ -169,6 +169,18 @@ def test_gradient_clipping_in_a_callback_and_dataset_input():
     assert clip.norm > 1e-3 and change == pytest.approx(1e-3, rel=1e-4)
 
 
+def test_an_optimizer_on_some_parameters_freezes_the_others():
+    X, y = toy_data()
+    model = make_model(0, (6, 8, 8, 3))
+    frozen = [p.copy() for p in model.params()[:2]]
+    head = model.layers[-1]
+    model.compile("cross_entropy", optim.SGD([head.bias, head.weight], lr=0.1))   # any order
+    recorder = Recorder()
+    model.fit(X, y, epochs=1, batch_size=32, rng=np.random.default_rng(0), callbacks=[recorder])
+    assert all(np.array_equal(p, q) for p, q in zip(model.params()[:2], frozen))
+    assert not np.array_equal(head.weight, recorder.params[0][-2])
+
+
 def test_train_eval_and_evaluate():
     X, y = toy_data()
     rng = np.random.default_rng(0)
@@ -217,7 +229,8 @@ def test_bad_input():
     other = make_model(1)
     with pytest.raises(RuntimeError, match="Sequential.fit: call compile"):
         model.fit(X, y, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="Sequential.compile: optimizer must be built on this model's params"):
+    with pytest.raises(ValueError, match=r"Sequential.compile: optimizer must be built on arrays of this model's params\(\); "
+                       r"its params\[0\] \(shape \(8, 6\)\) is not one of them"):
         model.compile("cross_entropy", optim.SGD(other.params(), lr=0.1))
     with pytest.raises(ValueError, match="Sequential.compile: loss must be one of"):
         model.compile("hinge", optim.SGD(model.params(), lr=0.1))
