@@ -2,7 +2,8 @@
 
 Each function returns ``(loss, dinput)``: the scalar loss, averaged like the PyTorch default
 ``reduction="mean"``, and its gradient with respect to the first argument, ready to feed a
-backward pass.
+backward pass.  The information measures at the end (``entropy``, ``cross_entropy``,
+``kl_divergence``) take probability vectors instead and return their values only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import numpy as np
 
 from ._validation import as_float_array, check_labels
 
-__all__ = ["softmax_cross_entropy", "mse", "binary_cross_entropy_with_logits"]
+__all__ = ["softmax_cross_entropy", "mse", "binary_cross_entropy_with_logits",
+           "entropy", "cross_entropy", "kl_divergence"]
 
 
 def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -149,3 +151,148 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
     loss = float(np.mean(np.maximum(z, 0) - z * t + np.log1p(e)))
     probability = np.where(z >= 0, 1.0, e) / (1.0 + e)
     return loss, ((probability - t) / z.size).astype(z.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Information measures between discrete distributions (chapter 2, "Entropy, cross-entropy and
+# KL divergence").  Unlike the losses above they take probabilities, not logits, and return
+# values only.
+
+def _check_distributions(where: str, **arrays) -> list[np.ndarray]:
+    """Validate probability vectors along the last axis: finite, >= 0, summing to 1.
+
+    With two arrays (``p`` and ``q``) they must also have the same shape and dtype.
+    """
+    checked = []
+    for name, value in arrays.items():
+        arr = as_float_array(value, name, where)
+        if arr.ndim == 0 or arr.shape[-1] == 0:
+            raise ValueError(f"{where}: {name} must have at least one category "
+                             "along its "
+                             f"last axis, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where}: {name} must be finite, got NaN or "
+                             "infinite values")
+        if np.any(arr < 0):
+            raise ValueError(f"{where}: {name} must be non-negative, got a "
+                             "minimum of "
+                             f"{arr.min():g}")
+        total = arr.sum(axis=-1)
+        tol = 100 * arr.shape[-1] * np.finfo(arr.dtype).eps
+        if np.any(np.abs(total - 1) > tol):
+            worst = float(np.reshape(total, -1)[np.argmax(np.abs(total - 1))])
+            raise ValueError(f"{where}: {name} must sum to 1 along its last "
+                             "axis, got a "
+                             f"sum of {worst:.6g}")
+        checked.append(arr)
+    if len(checked) == 2:
+        p, q = checked
+        if p.shape != q.shape:
+            raise ValueError(f"{where}: q must have the shape of p {p.shape}, "
+                             f"got {q.shape}")
+        if p.dtype != q.dtype:
+            raise TypeError(f"{where}: q must have the dtype of p {p.dtype}, "
+                            f"got {q.dtype}")
+    return checked
+
+
+def _p_log(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Elementwise ``p * log(q)`` with the convention ``0 log q = 0`` (also for ``q = 0``)."""
+    log_q = np.log(q, out=np.full_like(q, -np.inf), where=q > 0)
+    return np.multiply(p, log_q, out=np.zeros_like(p), where=p > 0)
+
+
+def entropy(p: np.ndarray) -> np.ndarray:
+    r"""Shannon entropy of discrete distributions, in nats.
+
+    Parameters
+    ----------
+    p : ndarray, shape (..., C)
+        Probabilities along the last axis: non-negative, summing to 1.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        .. math::
+
+           H(p) = -\sum_{c=1}^{C} p_c \log p_c , \qquad 0 \log 0 = 0,
+
+        between 0 (a one-hot ``p``) and :math:`\log C` (the uniform distribution).
+
+    Notes
+    -----
+    PyTorch: ``torch.distributions.Categorical(probs=p).entropy()``.
+
+    References
+    ----------
+    Shannon (1948), A mathematical theory of communication; Cover & Thomas (2006), Elements
+    of Information Theory, chapter 2.
+    """
+    (p,) = _check_distributions("entropy", p=p)
+    return 0.0 - _p_log(p, p).sum(axis=-1)  # 0.0 - 0.0 is +0.0, not -0.0
+
+
+def cross_entropy(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    r"""Cross-entropy of the distributions ``q`` relative to ``p``, in nats.
+
+    Parameters
+    ----------
+    p : ndarray, shape (..., C)
+        The reference ("true") probabilities along the last axis.
+    q : ndarray, shape (..., C)
+        The model's probabilities, same shape and dtype as ``p``.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        .. math::
+
+           H(p, q) = -\sum_{c=1}^{C} p_c \log q_c = H(p) + D_\mathrm{KL}(p \,\|\, q),
+
+        :math:`+\infty` where some :math:`q_c = 0 < p_c`.
+
+    Notes
+    -----
+    For a one-hot ``p`` this is :math:`-\log q_y`, the loss of
+    :func:`softmax_cross_entropy`.  PyTorch:
+    ``torch.nn.functional.cross_entropy(q.log(), p, reduction="none")`` (probability
+    targets).
+    """
+    p, q = _check_distributions("cross_entropy", p=p, q=q)
+    return 0.0 - _p_log(p, q).sum(axis=-1)
+
+
+def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    r"""Kullback-Leibler divergence of ``q`` from ``p``, in nats.
+
+    Parameters
+    ----------
+    p : ndarray, shape (..., C)
+        The reference probabilities along the last axis.
+    q : ndarray, shape (..., C)
+        The approximating probabilities, same shape and dtype as ``p``.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        .. math::
+
+           D_\mathrm{KL}(p \,\|\, q) = \sum_{c=1}^{C} p_c \log\frac{p_c}{q_c}
+           = H(p, q) - H(p) \ge 0,
+
+        zero exactly when ``p == q``, :math:`+\infty` where some :math:`q_c = 0 < p_c`; not
+        symmetric in ``p`` and ``q``.
+
+    Notes
+    -----
+    Computed term by term as :math:`\sum_c p_c(\log p_c - \log q_c)`, not as a difference of
+    two entropies, so that it is exactly 0 for ``p == q``.  PyTorch:
+    ``torch.distributions.kl_divergence(Categorical(probs=p), Categorical(probs=q))``, or
+    ``torch.nn.functional.kl_div(q.log(), p, reduction="none").sum(-1)`` (note the order).
+
+    References
+    ----------
+    Kullback & Leibler (1951), On information and sufficiency.
+    """
+    p, q = _check_distributions("kl_divergence", p=p, q=q)
+    return (_p_log(p, p) - _p_log(p, q)).sum(axis=-1)
