@@ -99,9 +99,34 @@ def test_checkable_exercises_have_an_answer_cell_and_a_checked_solution(path):
     assert len(checkable) >= MIN_EXERCISES, f"only {len(checkable)} exercises with a checker"
     for label in checkable:
         calls = [c for c in cells if c["cell_type"] == "code"
-                 and f'exercises.check("{label}"' in "".join(c["source"])]
+                 and re.search(rf'exercises\.check\(\s*"{label}"', "".join(c["source"]))]
         reader = [c for c in calls if "raises-exception" in c["metadata"].get("tags", [])]
         solved = [c for c in calls if any(f"{label}: right." in "".join(o.get("text", ""))
                                           for o in c["outputs"])]
         assert len(reader) == 1, f"{label}: one check cell for the reader's answer"
         assert len(solved) == 1, f"{label}: the book's solution passes its own checker"
+
+
+MAX_CODE_LINE = 80       # characters that fit a code block at 1280 px (_ext/typeset_static)
+# A font size in figure code: fontsize=/labelsize= arguments and rcParams keys such as
+# "font.size", "xtick.labelsize", "legend.fontsize"; the value a number or a relative size.
+FONT_SIZE = re.compile(r"""(?:\b(?:fontsize|labelsize)\s*=\s*|["'](?:font\.size|[\w.]*(?:fontsize|labelsize))["']\s*:\s*)"""
+                       r"""(?P<value>\d+(?:\.\d+)?|["'](?:xx-small|x-small|small|smaller)["'])""")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_lines_fit_the_page(path):
+    code = [c for c in _cells(path) if c["cell_type"] == "code"]
+    long = [f"cell {i}, line {n}: {len(line)} characters: {line[:60]!r}"
+            for i, c in enumerate(code) for n, line in enumerate("".join(c["source"]).splitlines(), 1)
+            if len(line) > MAX_CODE_LINE]
+    assert not long, f"{len(long)} code lines longer than {MAX_CODE_LINE} characters:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figure_text_is_at_least_10_pt(path):
+    small = [f"cell {i}: {m.group(0)!r}"
+             for i, c in enumerate(c for c in _cells(path) if c["cell_type"] == "code")
+             for m in FONT_SIZE.finditer("".join(c["source"]))
+             if m["value"][0] in "'\"" or float(m["value"]) < 10]
+    assert not small, "font sizes below 10 pt in figure code:\n" + "\n".join(small)
