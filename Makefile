@@ -9,6 +9,13 @@ STAMP := $(VENV)/.installed
 SYSSTAMP := .cache/.system-packages
 MATHJAX := _mathjax/_static/mathjax/tex-mml-chtml.js
 HTML := _build/html/index.html
+PDF := _build/pdf/dlbook.pdf
+# Thebe (live code, `make live`) from the npm registry, checked against its published sha512.
+# Not in package.json: `npm ci` would install its 959 dependencies (580 MB, 3 min), while its
+# lib/ is a self-contained bundle (15 MB), which is all the site serves.
+THEBE_VERSION := 0.9.3
+THEBE_SHA512 := 45bffb91586d95f7d7adade421eeceb88184edac2c9b6fdf196c70db50e235f9d62e751088397d016a9876c84fc193c6ff90f32e9b0944f8b1db1b423ed26641
+THEBE := .cache/thebe/package/lib/index.js
 # The notebooks are exactly the chapters listed in the table of contents.
 NOTEBOOKS := $(shell grep -oE 'chapters/[A-Za-z0-9_]+' _toc.yml | sed 's/$$/.ipynb/')
 
@@ -28,14 +35,15 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile
 
-.PHONY: book test env unit nbval html browser notebooks portability bench clean
+.PHONY: book test env unit nbval html browser notebooks portability bench clean \
+	pdf live release offline-test
 
 ## book: build the HTML book into _build/html (warnings are errors)
 book: $(HTML)
 
 ## test: unit tests, nbval (strict) on every notebook, the HTML build, the browser test
 test: env
-	$(MAKE) --keep-going unit nbval browser
+	$(MAKE) --keep-going unit nbval browser offline-test
 
 env: $(STAMP) $(SYSSTAMP)
 
@@ -63,14 +71,39 @@ html: $(HTML)
 
 unit: env
 	rm -rf .cache/max_errors
-	$(BIN)/python -m pytest tests -m "not browser" -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest tests -m "not browser and not pdf and not slow" -n 2 -p no:cacheprovider
 	$(BIN)/python tools/collect_max_errors.py
 
 nbval: env
 	$(NBVAL) $(NOTEBOOKS)
 
-browser: $(HTML)
+browser: $(HTML) $(THEBE)
 	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
+
+## offline-test: the PDF (tests/test_pdf.py) and the first-cell install from a wheel (slow)
+offline-test: $(PDF)
+	$(BIN)/python -m pytest tests -m "pdf or slow" -p no:cacheprovider
+
+## pdf: the whole book as one PDF, printed offline by headless Chromium (_build/pdf/dlbook.pdf)
+pdf: $(PDF)
+
+$(PDF): $(HTML) tools/make_pdf.py _ext/singlehtml_fix.py
+	$(BIN)/python tools/make_pdf.py --output $@ --build-dir _build/pdf-source
+
+$(THEBE):
+	rm -rf .cache/thebe && mkdir -p .cache/thebe
+	cd .cache/thebe && npm pack --silent thebe@$(THEBE_VERSION) >/dev/null
+	echo "$(THEBE_SHA512)  .cache/thebe/thebe-$(THEBE_VERSION).tgz" | sha512sum --check --quiet
+	tar -xzf .cache/thebe/thebe-$(THEBE_VERSION).tgz -C .cache/thebe package/lib package/package.json
+	touch $@
+
+## live: the book at http://127.0.0.1:8000 with live code on a local Jupyter kernel (Ctrl-C stops)
+live: $(HTML) $(THEBE)
+	$(BIN)/python tools/live_server.py
+
+## release: dist/release/ with the zipped site, the PDF, the notebooks, wheel, sdist and pins
+release: $(HTML) $(PDF)
+	$(BIN)/python tools/make_release.py
 
 ## notebooks: re-execute every notebook in place (after changing dlbook) and record timings
 notebooks: env
@@ -88,4 +121,4 @@ bench: env
 	$(BIN)/python tools/benchmark.py
 
 clean:
-	rm -rf _build _mathjax .cache
+	rm -rf _build _mathjax .cache dist
