@@ -19,6 +19,7 @@ from it (and nbval compares nothing that depends on timing or rounding).
 
 from __future__ import annotations
 
+import html
 import numbers
 from collections.abc import Callable, Iterable
 
@@ -475,17 +476,22 @@ class _Progress:
         shell = get_ipython()
         if shell is None or not hasattr(shell, "kernel"):
             return                # a terminal: stay silent
-        self.handle = display({"text/plain": ""}, raw=True, display_id=True)
+        self.handle = display(self._bundle(""), raw=True, display_id=True)
+
+    @staticmethod
+    def _bundle(text: str) -> dict:
+        # an empty text/html renders as nothing in the book (an empty text/plain as a box)
+        return {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>" if text else ""}
 
     def update(self, epoch: int, logs: dict) -> None:
         if self.handle is not None:
             parts = ", ".join(f"{name} {value:.4g}" for name, value in logs.items())
-            self.handle.update({"text/plain": f"epoch {epoch + 1}/{self.epochs}: {parts}"},
+            self.handle.update(self._bundle(f"epoch {epoch + 1}/{self.epochs}: {parts}"),
                                raw=True)
 
     def close(self) -> None:
         if self.handle is not None:
-            self.handle.update({"text/plain": ""}, raw=True)
+            self.handle.update(self._bundle(""), raw=True)
             self.handle = None
 
 
