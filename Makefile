@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSSTAMP := .cache/.system-packages
 MATHJAX := _mathjax/_static/mathjax/tex-mml-chtml.js
+NODE_MODULES := node_modules/.package-lock.json
 HTML := _build/html/index.html
 PDF := _build/pdf/dlbook.pdf
 # Thebe (live code, `make live`) from the npm registry, checked against its published sha512.
@@ -58,10 +59,20 @@ $(SYSSTAMP): tools/install_system_packages.sh
 	bash tools/install_system_packages.sh
 	mkdir -p .cache && touch $@
 
-# MathJax 3 is served by the site itself (taken from PyPI at set-up), never from a CDN.
-$(MATHJAX): $(STAMP)
-	rm -rf _mathjax && mkdir -p _mathjax/_static
-	cp -r "$$($(BIN)/python -c 'import pathlib, mathjax; print(pathlib.Path(mathjax.__file__).parent / "static/mathjax/es5")')" _mathjax/_static/mathjax
+# MathJax 4 (served by the site) and axe-core (injected by the browser test) come from the npm
+# registry at set-up, pinned by package-lock.json.
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# MathJax 4 is served by the site itself, never from a CDN: its components, and the CHTML half of
+# its font under mathjax/fonts/ (the loader's font path in _config.yml).  Not in _static/ (DESIGN.md).
+$(MATHJAX): $(NODE_MODULES)
+	rm -rf _mathjax && mkdir -p _mathjax/_static/mathjax/fonts/mathjax-newcm-font
+	cd node_modules/mathjax && cp -r LICENSE tex-mml-chtml.js a11y adaptors input output sre ui \
+		$(CURDIR)/_mathjax/_static/mathjax/
+	cd node_modules/@mathjax/mathjax-newcm-font && cp -r package.json chtml.js chtml \
+		$(CURDIR)/_mathjax/_static/mathjax/fonts/mathjax-newcm-font/
 
 $(HTML): env $(MATHJAX) _config.yml _toc.yml intro.md references.bib $(wildcard appendices/*.md) $(NOTEBOOKS) $(wildcard dlbook/*.py)
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -77,7 +88,7 @@ unit: env
 nbval: env
 	$(NBVAL) $(NOTEBOOKS)
 
-browser: $(HTML) $(THEBE)
+browser: $(HTML) $(THEBE) $(NODE_MODULES)
 	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
 
 ## offline-test: the PDF (tests/test_pdf.py) and the first-cell install from a wheel (slow)
@@ -121,4 +132,4 @@ bench: env
 	$(BIN)/python tools/benchmark.py
 
 clean:
-	rm -rf _build _mathjax .cache dist
+	rm -rf _build _mathjax .cache dist node_modules

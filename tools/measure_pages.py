@@ -74,22 +74,28 @@ MEASURE_JS = """(limits) => {
         const lines = [...node.querySelectorAll('mjx-linebox')];
         const parts = lines.length ? lines : [math];
         const width = Math.max(...parts.map(p => p.getBoundingClientRect().width));
+        // The equation number must not cover the math (it sits in the padding, or above).
         const eqno = box.querySelector('.eqno');
-        const eqnoWidth = eqno ? eqno.getBoundingClientRect().width : 0;
-        if (width + eqnoWidth <= column + 1) continue;
-        // A scroll affordance: a scrolling ancestor (up to the article) marked as such.
+        const m = math.getBoundingClientRect();
+        const n = eqno ? eqno.getBoundingClientRect() : null;
+        const covered = Boolean(n && n.width && n.left < m.right - 1 && n.right > m.left + 1
+                                && n.top < m.bottom - 1 && n.bottom > m.top + 1);
+        if (width <= column + 1 && !covered) continue;
+        // Does it scroll, and does it show that it does?  The affordance (_ext/typeset_static):
+        // the display itself scrolls and has shadows (gradients) at the edges that have more.
         let scroller = null;
         for (let e = node; e && !e.matches('article'); e = e.parentElement) {
             const ox = getComputedStyle(e).overflowX;
             if ((ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth + 1) { scroller = e; break; }
         }
+        const affordance = scroller === node && getComputedStyle(node).backgroundImage.includes('gradient');
         equations.push({
             tex: short(tex.get(node) || box.getAttribute('data-tex') || node.getAttribute('aria-label')
                         || node.textContent).slice(0, 240),
             id: box.id || (box.closest('[id]') || {}).id || '',
-            width: Math.round(width + eqnoWidth), column: Math.round(column),
+            width: Math.round(width), column: Math.round(column), covered: covered,
             scrolls: Boolean(scroller),
-            affordance: Boolean(scroller && scroller.closest('.math-scroll')),
+            affordance: affordance,
         });
     }
     const code = [];
@@ -224,7 +230,9 @@ def _report(page: str, width: int, result: dict) -> None:
     print(f"== {page} @ {width}px: " + ", ".join(f"{k}={v}" for k, v in c.items()))
     for e in result["equations"]:
         mark = " [scrolls, affordance]" if e["affordance"] else (" [scrolls]" if e["scrolls"] else " [cut]")
-        print(f"  equation {e['width']}px > {e['column']}px{mark} #{e['id']}: {e['tex'][:160]}")
+        if e["width"] <= e["column"]:
+            mark = " [covered by its number]"
+        print(f"  equation {e['width']}px in {e['column']}px{mark} #{e['id']}: {e['tex'][:160]}")
     for b in result["code"]:
         print(f"  code scrolls ({b['chars']} chars, {b['scroll']}px > {b['width']}px): {b['longest']!r}")
     for f in result["figures"]:
@@ -239,6 +247,19 @@ def _report(page: str, width: int, result: dict) -> None:
         print(f"  page scrolls sideways: {p['scroll_width']}px > {p['viewport']}px: {', '.join(p['elements'])}")
 
 
+def _screenshots(tab, folder: Path, page: str, width: int, selectors) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = page.replace("/", "__").removesuffix(".html")
+    tab.screenshot(path=str(folder / f"{name}-{width}.png"))
+    for selector in selectors:
+        for i, element in enumerate(tab.query_selector_all(selector)):
+            tag = "".join(c if c.isalnum() or c in "-_" else "_" for c in selector).strip("_")
+            path = folder / f"{name}-{tag}{'-%d' % i if i else ''}-{width}.png"
+            element.scroll_into_view_if_needed()
+            element.screenshot(path=str(path))
+            print(f"  screenshot {path}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("html", nargs="?", default=str(ROOT / "_build" / "html"))
@@ -246,7 +267,10 @@ def main(argv=None) -> int:
     parser.add_argument("--width", type=int, action="append", help="viewport width(s), default 1280 and 390")
     parser.add_argument("--dark", action="store_true", help="the theme's dark mode")
     parser.add_argument("--json", help="write every measurement to this file")
-    parser.add_argument("--screens", help="save a full-page screenshot of each page and width here")
+    parser.add_argument("--screens", help="save screenshots here: the top of each page and width, and"
+                        " every element that --element selects")
+    parser.add_argument("--element", action="append", default=[],
+                        help="CSS selector of elements to screenshot (with --screens), e.g. '#fig-init-tanh-hist'")
     args = parser.parse_args(argv)
     html = Path(args.html)
     if not (html / "intro.html").exists() and (html / "_build" / "html").is_dir():
@@ -267,9 +291,7 @@ def main(argv=None) -> int:
                 tab = open_page(context, base + page)
                 result = measure(tab)
                 if args.screens:
-                    Path(args.screens).mkdir(parents=True, exist_ok=True)
-                    name = page.replace("/", "__").removesuffix(".html")
-                    tab.screenshot(path=str(Path(args.screens) / f"{name}-{width}.png"), full_page=True)
+                    _screenshots(tab, Path(args.screens), page, width, args.element)
                 tab.close()
                 everything.setdefault(page, {})[str(width)] = result
                 summary[str(width)][page] = counts(result)
