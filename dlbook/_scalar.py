@@ -20,9 +20,11 @@ def _exp(x: float) -> float:
 
 def _pow(x: float, p: float, where: str) -> float:
     if x < 0 and p != int(p):
-        raise ValueError(f"{where}: a negative base ({x:g}) needs an integer exponent, got {p:g}")
+        raise ValueError(f"{where}: a negative base ({x:g}) needs an integer "
+                         f"exponent, got {p:g}")
     if x == 0 and p < 0:
-        raise ZeroDivisionError(f"{where}: 0 cannot be raised to a negative power ({p:g})")
+        raise ZeroDivisionError(f"{where}: 0 cannot be raised to a negative "
+                                f"power ({p:g})")
     try:
         return x ** p
     except OverflowError:
@@ -68,8 +70,10 @@ def _max_shares(a: float, b: float) -> tuple[float, float]:
 
 def _check_exponent(p, where: str) -> float:
     if not _is_real(p):
-        raise TypeError(f"{where}: exponent must be a real number (not a {type(p).__name__}); "
-                        "only constant exponents are supported, write exp(b * log(a)) for a ** b")
+        raise TypeError(f"{where}: exponent must be a real number (not a "
+                        f"{type(p).__name__}); "
+                        "only constant exponents are supported, write exp(b * "
+                        "log(a)) for a ** b")
     if not math.isfinite(p):
         raise ValueError(f"{where}: exponent must be finite, got {p}")
     return float(p)

@@ -35,7 +35,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _param(value, name: str, where: str, positive: bool = False) -> float:
     """A finite real hyperparameter (strictly positive when ``positive``)."""
-    value = check_real(value, name, where, low=0 if positive else None, low_inclusive=not positive)
+    value = check_real(value, name, where, low=0 if positive else None,
+                       low_inclusive=not positive)
     if not math.isfinite(value):
         raise ValueError(f"{where}: {name} must be finite, got {value:g}")
     return value
@@ -44,11 +45,14 @@ def _param(value, name: str, where: str, positive: bool = False) -> float:
 def _check_axis(axis, ndim: int, where: str, name: str = "z") -> int:
     """An integer axis valid for the array ``name`` of ``ndim >= 1`` dimensions."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{where}: axis must be an integer, got {type(axis).__name__}")
+        raise TypeError(f"{where}: axis must be an integer, got "
+                        f"{type(axis).__name__}")
     if ndim == 0:
-        raise ValueError(f"{where}: {name} must have at least one dimension, got a 0-d array")
+        raise ValueError(f"{where}: {name} must have at least one dimension, "
+                         "got a 0-d array")
     if not -ndim <= axis < ndim:
-        raise ValueError(f"{where}: axis must be in [{-ndim}, {ndim}) for a {ndim}-D array, got {axis}")
+        raise ValueError(f"{where}: axis must be in [{-ndim}, {ndim}) for a "
+                         f"{ndim}-D array, got {axis}")
     return int(axis)
 
 
@@ -145,7 +149,8 @@ def tanh_grad(z: np.ndarray) -> np.ndarray:
     ``torch.autograd`` of ``torch.tanh``, which uses :math:`1 - \tanh^2 z`.
     """
     z = as_float_array(z, "z", "tanh_grad")
-    with np.errstate(under="ignore", over="ignore"):     # |z| > 1.7e38 in float32
+    # |z| > 1.7e38 in float32
+    with np.errstate(under="ignore", over="ignore"):
         e = np.exp(-2.0 * np.abs(z))
         return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
@@ -281,7 +286,8 @@ def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     z = as_float_array(z, "z", "elu")
     alpha = _param(alpha, "alpha", "elu")
     with np.errstate(under="ignore"):
-        return np.where(z > 0, z, z.dtype.type(alpha) * np.expm1(np.minimum(z, 0)))
+        return np.where(z > 0, z,
+                        z.dtype.type(alpha) * np.expm1(np.minimum(z, 0)))
 
 
 def elu_grad(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -395,7 +401,8 @@ def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     """
     z = as_float_array(z, "z", "swish")
     beta = _param(beta, "beta", "swish")
-    with np.errstate(under="ignore", invalid="ignore"):   # -inf * 0 = NaN, as PyTorch
+    # -inf * 0 = NaN, as PyTorch
+    with np.errstate(under="ignore", invalid="ignore"):
         return z * sigmoid(z.dtype.type(beta) * z)
 
 
@@ -421,11 +428,13 @@ def swish_grad(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     z = as_float_array(z, "z", "swish_grad")
     beta = z.dtype.type(_param(beta, "beta", "swish_grad"))
     bz = beta * z
-    with np.errstate(under="ignore", invalid="ignore"):   # inf * 0 = NaN, as PyTorch
+    # inf * 0 = NaN, as PyTorch
+    with np.errstate(under="ignore", invalid="ignore"):
         return sigmoid(bz) + bz * sigmoid_grad(bz)
 
 
-def softplus(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+def softplus(z: np.ndarray, beta: float = 1.0,
+             threshold: float = 20.0) -> np.ndarray:
     r"""Softplus, a smooth ReLU.
 
     Parameters
@@ -458,7 +467,8 @@ def softplus(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.nd
     return np.where(bz > threshold, z, smooth)
 
 
-def softplus_grad(z: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+def softplus_grad(z: np.ndarray, beta: float = 1.0,
+                  threshold: float = 20.0) -> np.ndarray:
     r"""Derivative of softplus: :math:`\sigma(\beta z)`, and exactly 1 above the threshold.
 
     Parameters
@@ -511,12 +521,14 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     z = as_float_array(z, "z", "softmax")
     axis = _check_axis(axis, z.ndim, "softmax")
-    if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
+    # an empty axis or batch: an empty result, as PyTorch
+    if z.size == 0:
         return np.empty_like(z)
-    # A row of -inf or with +inf gives inf - inf = NaN, as PyTorch (no warning).
+    # A row of -inf or with +inf gives inf - inf = NaN, as PyTorch (no warning);
+    # tiny probabilities underflow to subnormals or 0 in the division, harmlessly.
     with np.errstate(under="ignore", invalid="ignore"):
         e = np.exp(z - z.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
+        e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
@@ -542,15 +554,18 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     z = as_float_array(z, "z", "log_softmax")
     axis = _check_axis(axis, z.ndim, "log_softmax")
-    if z.size == 0:                   # an empty axis or batch: an empty result, as PyTorch
+    # an empty axis or batch: an empty result, as PyTorch
+    if z.size == 0:
         return np.empty_like(z)
-    with np.errstate(invalid="ignore"):   # inf - inf = NaN, as PyTorch (no warning)
+    # inf - inf = NaN, as PyTorch (no warning)
+    with np.errstate(invalid="ignore"):
         shifted = z - z.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore", invalid="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax_backward(dy: np.ndarray, y: np.ndarray,
+                     axis: int = -1) -> np.ndarray:
     r"""Vector-Jacobian product of the softmax: the gradient with respect to its input.
 
     Parameters
@@ -577,11 +592,11 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
     y = as_float_array(y, "y", "softmax_backward")
     dy = as_float_array(dy, "dy", "softmax_backward")
     if dy.shape != y.shape:
-        raise ValueError(f"softmax_backward: dy must have the shape of y {y.shape}, "
-                         f"got {dy.shape}")
+        raise ValueError("softmax_backward: dy must have the shape of y "
+                         f"{y.shape}, got {dy.shape}")
     if dy.dtype != y.dtype:
-        raise TypeError(f"softmax_backward: dy must have the dtype of y ({y.dtype}), "
-                        f"got {dy.dtype}")
+        raise TypeError("softmax_backward: dy must have the dtype of y "
+                        f"({y.dtype}), got {dy.dtype}")
     axis = _check_axis(axis, y.ndim, "softmax_backward", "y")
     with np.errstate(under="ignore"):
         return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
@@ -590,15 +605,18 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
 def _maxout_groups(z, pieces, where: str) -> np.ndarray:
     """``z`` of shape (..., D * pieces) viewed as (..., D, pieces), after validation."""
     z = as_float_array(z, "z", where)
-    if isinstance(pieces, (bool, np.bool_)) or not isinstance(pieces, (int, np.integer)):
-        raise TypeError(f"{where}: pieces must be an integer, got {type(pieces).__name__}")
+    if (isinstance(pieces, (bool, np.bool_))
+            or not isinstance(pieces, (int, np.integer))):
+        raise TypeError(f"{where}: pieces must be an integer, got "
+                        f"{type(pieces).__name__}")
     if pieces < 1:
         raise ValueError(f"{where}: pieces must be >= 1, got {pieces}")
     if z.ndim == 0:
-        raise ValueError(f"{where}: z must have at least one dimension, got a 0-d array")
+        raise ValueError(f"{where}: z must have at least one dimension, got a "
+                         "0-d array")
     if z.shape[-1] % pieces:
-        raise ValueError(f"{where}: the last axis of z must be a multiple of pieces={pieces}, "
-                         f"got shape {z.shape}")
+        raise ValueError(f"{where}: the last axis of z must be a multiple of "
+                         f"pieces={pieces}, got shape {z.shape}")
     return z.reshape(*z.shape[:-1], z.shape[-1] // pieces, int(pieces))
 
 
@@ -665,9 +683,11 @@ def maxout_backward(dy: np.ndarray, z: np.ndarray, pieces: int) -> np.ndarray:
     groups = _maxout_groups(z, pieces, where)
     dy = as_float_array(dy, "dy", where)
     if dy.shape != groups.shape[:-1]:
-        raise ValueError(f"{where}: dy must have shape {groups.shape[:-1]} (the maxout output "
+        raise ValueError(f"{where}: dy must have shape {groups.shape[:-1]} "
+                         "(the maxout output "
                          f"for z of shape {z.shape}), got {dy.shape}")
     winner = groups.argmax(axis=-1)[..., None]
     dz = np.zeros(groups.shape, dtype=np.result_type(dy, groups))
     np.put_along_axis(dz, winner, dy[..., None], axis=-1)
-    return dz.reshape(groups.shape[:-2] + (groups.shape[-2] * groups.shape[-1],))
+    return dz.reshape(groups.shape[:-2] + (groups.shape[-2] * groups.shape[-1],
+                                           ))

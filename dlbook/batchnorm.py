@@ -49,9 +49,10 @@ class BatchNormCache(NamedTuple):
 def _check_batch(x: np.ndarray, where: str) -> None:
     if x.shape[0] < 2:
         raise ValueError(
-            f"{where}: x must hold at least 2 samples (rows) when training, got shape "
-            f"{x.shape} (batch statistics of a single sample are undefined; use a batch "
-            "of at least 2 or evaluation mode)"
+            f"{where}: x must hold at least 2 samples (rows) when training, "
+            "got shape "
+            f"{x.shape} (batch statistics of a single sample are undefined; "
+            "use a batch of at least 2 or evaluation mode)"
         )
 
 
@@ -59,7 +60,8 @@ def _check_param(p, name: str, x: np.ndarray, where: str) -> np.ndarray:
     p = as_float_array(p, name, where, ndim=1)
     check_shape(p, (x.shape[1],), name, where)
     if p.dtype != x.dtype:
-        raise TypeError(f"{where}: {name} must have the dtype of x ({x.dtype}), got {p.dtype}")
+        raise TypeError(f"{where}: {name} must have the dtype of x "
+                        f"({x.dtype}), got {p.dtype}")
     return p
 
 
@@ -115,15 +117,19 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     beta = _check_param(beta, "beta", x, where)
     eps = check_real(eps, "eps", where, low=0, low_inclusive=False)
     n = x.shape[0]
-    averager = np.full(n, 1.0 / n, dtype=x.dtype)     # column means as one BLAS matrix-vector product
+    # column means as one BLAS matrix-vector product
+    averager = np.full(n, 1.0 / n, dtype=x.dtype)
     mean = averager @ x
-    x_hat = x - mean                                  # centred; normalized in place below
-    # corrected two-pass: the rounding error of `mean` (half an ulp of |mu|, i.e. |mu|/sigma
-    # ulps of x_hat) is the mean of the centred values, computed accurately and removed
+    # centred; normalized in place below
+    x_hat = x - mean
+    # corrected two-pass: the rounding error of `mean` (half an ulp of |mu|,
+    # i.e. |mu|/sigma ulps of x_hat) is the mean of the centred values, computed
+    # accurately and removed
     residual = averager @ x_hat
     x_hat -= residual
     mean += residual
-    var = np.einsum("nd,nd->d", x_hat, x_hat) / n     # biased variance, no (N, D) temporary
+    # biased variance, no (N, D) temporary
+    var = np.einsum("nd,nd->d", x_hat, x_hat) / n
     inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
     x_hat *= inv_std
     y = x_hat * gamma
@@ -133,16 +139,19 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 
 def _check_dy(dy, cache: BatchNormCache, where: str) -> np.ndarray:
     if not isinstance(cache, BatchNormCache):
-        raise TypeError(f"{where}: cache must be the BatchNormCache from batchnorm_forward, "
-                        f"got {type(cache).__name__}")
+        raise TypeError(f"{where}: cache must be the BatchNormCache from "
+                        f"batchnorm_forward, got {type(cache).__name__}")
     dy = as_float_array(dy, "dy", where, ndim=2)
     check_shape(dy, cache.x_hat.shape, "dy", where)
     if dy.dtype != cache.x_hat.dtype:
-        raise TypeError(f"{where}: dy must have the dtype of x ({cache.x_hat.dtype}), got {dy.dtype}")
+        raise TypeError(f"{where}: dy must have the dtype of x "
+                        f"({cache.x_hat.dtype}), got {dy.dtype}")
     return dy
 
 
-def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batchnorm_backward(
+        dy: np.ndarray, cache: BatchNormCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Backward pass of training-mode batch normalization, compact closed form.
 
     Parameters
@@ -182,16 +191,20 @@ def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarra
     dy = _check_dy(dy, cache, "batchnorm_backward")
     x_hat, inv_std, gamma = cache.x_hat, cache.inv_std, cache.gamma
     n = x_hat.shape[0]
-    dbeta = np.ones(n, dtype=dy.dtype) @ dy           # column sums as one BLAS matrix-vector product
+    # column sums as one BLAS matrix-vector product
+    dbeta = np.ones(n, dtype=dy.dtype) @ dy
     dgamma = np.einsum("nd,nd->d", dy, x_hat)
-    dx = x_hat * (dgamma / n)                         # the only (N, D) temporary
+    # the only (N, D) temporary
+    dx = x_hat * (dgamma / n)
     dx += dbeta / n
     np.subtract(dy, dx, out=dx)
     dx *= gamma * inv_std
     return dx, dgamma, dbeta
 
 
-def batchnorm_backward_staged(dy: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batchnorm_backward_staged(
+        dy: np.ndarray, cache: BatchNormCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Backward pass of training-mode batch normalization, one node of the graph at a time.
 
     The forward pass is read as the chain of elementary operations
@@ -310,12 +323,16 @@ class BatchNorm1d:
     reducing internal covariate shift", ICML.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5,
+                 momentum: float | None = 0.1,
                  dtype=np.float64):
-        self.num_features = check_positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = check_real(eps, "eps", "BatchNorm1d", low=0, low_inclusive=False)
+        self.num_features = check_positive_int(num_features, "num_features",
+                                               "BatchNorm1d")
+        self.eps = check_real(eps, "eps", "BatchNorm1d", low=0,
+                              low_inclusive=False)
         if momentum is not None:
-            momentum = check_real(momentum, "momentum", "BatchNorm1d", low=0, high=1)
+            momentum = check_real(momentum, "momentum", "BatchNorm1d", low=0,
+                                  high=1)
         self.momentum = momentum
         dtype = check_float_dtype(dtype, "BatchNorm1d")
         self.weight = np.ones(num_features, dtype)
@@ -342,14 +359,17 @@ class BatchNorm1d:
         """Normalize ``x`` of shape (N, num_features); in training mode also update the running stats."""
         x = as_float_array(x, "x", "BatchNorm1d.forward", ndim=2)
         if x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d.forward: x must have shape (N, {self.num_features}), got {x.shape}")
+            raise ValueError("BatchNorm1d.forward: x must have shape (N, "
+                             f"{self.num_features}), got {x.shape}")
         if x.dtype != self.weight.dtype:
-            raise TypeError(f"BatchNorm1d.forward: x must have the layer's dtype {self.weight.dtype}, got {x.dtype}")
+            raise TypeError("BatchNorm1d.forward: x must have the layer's "
+                            f"dtype {self.weight.dtype}, got {x.dtype}")
         if self.training:
             _check_batch(x, "BatchNorm1d.forward")
             y, cache = batchnorm_forward(x, self.weight, self.bias, self.eps)
             self.num_batches_tracked += 1
-            m = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+            m = (1.0 / self.num_batches_tracked if self.momentum is None
+                 else self.momentum)
             n = x.shape[0]
             self.running_mean *= 1.0 - m
             self.running_mean += m * cache.mean
@@ -361,7 +381,8 @@ class BatchNorm1d:
             x_hat *= inv_std
             y = x_hat * self.weight
             y += self.bias
-            cache = BatchNormCache(x_hat, inv_std, self.weight, self.running_mean.copy(),
+            cache = BatchNormCache(x_hat, inv_std, self.weight,
+                                   self.running_mean.copy(),
                                    self.running_var.copy())
         self._cache, self._cache_training = cache, self.training
         return y
@@ -396,5 +417,5 @@ class BatchNorm1d:
         return [self.weight_grad, self.bias_grad]
 
     def __repr__(self) -> str:
-        return (f"BatchNorm1d({self.num_features}, eps={self.eps:g}, momentum={self.momentum}, "
-                f"training={self.training})")
+        return (f"BatchNorm1d({self.num_features}, eps={self.eps:g}, "
+                f"momentum={self.momentum}, training={self.training})")

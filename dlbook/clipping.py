@@ -18,15 +18,17 @@ def _grad_list(grads, where: str) -> list[np.ndarray]:
         grads = [grads]
     grads = list(grads)
     for i, g in enumerate(grads):
-        if not isinstance(g, np.ndarray) or g.dtype not in (np.float32, np.float64):
+        if (not isinstance(g, np.ndarray)
+                or g.dtype not in (np.float32, np.float64)):
             got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
-            raise TypeError(f"{where}: grads[{i}] must be a float32 or float64 ndarray "
-                            f"(clipped in place), got {got}")
+            raise TypeError(f"{where}: grads[{i}] must be a float32 or float64 "
+                            f"ndarray (clipped in place), got {got}")
         if g.dtype != grads[0].dtype:
-            raise TypeError(f"{where}: grads[{i}] must have the dtype of grads[0] "
-                            f"({grads[0].dtype}), got {g.dtype}")
+            raise TypeError(f"{where}: grads[{i}] must have the dtype of "
+                            f"grads[0] ({grads[0].dtype}), got {g.dtype}")
         if not g.flags.writeable:
-            raise ValueError(f"{where}: grads[{i}] is read-only; it must be clipped in place")
+            raise ValueError(f"{where}: grads[{i}] is read-only; it must be "
+                             "clipped in place")
     return grads
 
 
@@ -78,12 +80,13 @@ def clip_grad_norm(grads, max_norm: float):
     if not grads:
         return np.float64(0.0)
     dtype = grads[0].dtype
-    # float64 partial norms, each scaled by its largest entry: the total overflows only
-    # when the true norm does (PyTorch's unscaled sum of squares returns inf for 1e30 in
-    # float32, and then zeroes the gradients).
+    # float64 partial norms, each scaled by its largest entry: the total
+    # overflows only when the true norm does (PyTorch's unscaled sum of squares
+    # returns inf for 1e30 in float32, and then zeroes the gradients).
     with np.errstate(over="ignore"):
         total_norm = dtype.type(_norm(np.array([_norm(g) for g in grads])))
-    coef = min(dtype.type(max_norm) / (total_norm + dtype.type(1e-6)), dtype.type(1.0))
+    coef = min(dtype.type(max_norm) / (total_norm + dtype.type(1e-6)),
+               dtype.type(1.0))
     for g in grads:
         g *= coef
     return total_norm

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import as_rng, check_float_dtype, check_positive_int, check_real
+from ._validation import (as_rng, check_float_dtype, check_positive_int,
+                          check_real)
 from .pipeline import Dataset
 
 __all__ = ["load_digits", "minibatches", "train_test_split", "Dataset"]
@@ -57,8 +58,10 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25,
     X_train, X_test, y_train, y_test : ndarray
     """
     if len(X) != len(y):
-        raise ValueError(f"train_test_split: X and y must have the same length, got {len(X)} and {len(y)}")
-    check_real(test_fraction, "test_fraction", "train_test_split", low=0.0, high=1.0,
+        raise ValueError("train_test_split: X and y must have the same "
+                         f"length, got {len(X)} and {len(y)}")
+    check_real(test_fraction, "test_fraction", "train_test_split",
+               low=0.0, high=1.0,
                low_inclusive=False, high_inclusive=False)
     order = as_rng(rng, "train_test_split").permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
@@ -68,7 +71,8 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25,
 
 def minibatches(X: np.ndarray, y: np.ndarray, batch_size: int,
                 rng: np.random.Generator | None = None,
-                shuffle: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                shuffle: bool = True
+                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X_batch, y_batch)`` pairs that cover the data once (one epoch).
 
     Parameters
@@ -90,8 +94,12 @@ def minibatches(X: np.ndarray, y: np.ndarray, batch_size: int,
     """
     batch_size = check_positive_int(batch_size, "batch_size", "minibatches")
     if len(X) != len(y):
-        raise ValueError(f"minibatches: X and y must have the same length, got {len(X)} and {len(y)}")
-    order = as_rng(rng, "minibatches").permutation(len(X)) if shuffle else np.arange(len(X))
+        raise ValueError("minibatches: X and y must have the same length, got "
+                         f"{len(X)} and {len(y)}")
+    if shuffle:
+        order = as_rng(rng, "minibatches").permutation(len(X))
+    else:
+        order = np.arange(len(X))
     for start in range(0, len(X), batch_size):
         index = order[start:start + batch_size]
         yield X[index], y[index]

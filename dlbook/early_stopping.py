@@ -68,9 +68,12 @@ class EarlyStopping:
     L. Prechelt (1998), Early stopping -- but when?
     """
 
-    def __init__(self, patience: int, min_delta: float = 0.0, mode: str = "min"):
-        self.patience = check_positive_int(patience, "patience", "EarlyStopping", minimum=0)
-        self.min_delta = check_real(min_delta, "min_delta", "EarlyStopping", low=0.0, high=np.inf,
+    def __init__(self, patience: int, min_delta: float = 0.0,
+                 mode: str = "min"):
+        self.patience = check_positive_int(patience, "patience",
+                                           "EarlyStopping", minimum=0)
+        self.min_delta = check_real(min_delta, "min_delta", "EarlyStopping",
+                                    low=0.0, high=np.inf,
                                     high_inclusive=False)
         self.mode = check_choice(mode, "mode", "EarlyStopping", ("min", "max"))
         self.best = np.inf if mode == "min" else -np.inf
@@ -102,8 +105,10 @@ class EarlyStopping:
         bool
             ``num_bad_steps >= max(patience, 1)``.
         """
-        if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, numbers.Real):
-            raise TypeError(f"EarlyStopping.step: metric must be a real number, got {type(metric).__name__}")
+        if (isinstance(metric, (bool, np.bool_))
+                or not isinstance(metric, numbers.Real)):
+            raise TypeError("EarlyStopping.step: metric must be a real "
+                            f"number, got {type(metric).__name__}")
         metric = float(metric)
         if self._improves(metric):
             self.best = metric
@@ -126,7 +131,8 @@ class EarlyStopping:
         """
         where = "EarlyStopping.restore"
         if self.best_params is None:
-            raise RuntimeError(f"{where}: no parameters were saved; pass params to step()")
+            raise RuntimeError(f"{where}: no parameters were saved; pass "
+                               "params to step()")
         if isinstance(params, np.ndarray):
             params = [params]
         if isinstance(self.best_params, np.ndarray):
@@ -135,18 +141,19 @@ class EarlyStopping:
             saved_list = list(self.best_params)
         params = list(params)
         if len(params) != len(saved_list):
-            raise ValueError(f"{where}: params must hold {len(saved_list)} arrays, "
-                             f"got {len(params)}")
+            raise ValueError(f"{where}: params must hold {len(saved_list)} "
+                             f"arrays, got {len(params)}")
         for i, (p, saved) in enumerate(zip(params, saved_list)):
             if not isinstance(p, np.ndarray) or not p.flags.writeable:
                 got = ("a read-only array" if isinstance(p, np.ndarray)
                        else type(p).__name__)
-                raise TypeError(f"{where}: params[{i}] must be a writeable ndarray "
-                                f"(restored in place), got {got}")
+                raise TypeError(f"{where}: params[{i}] must be a writeable "
+                                f"ndarray (restored in place), got {got}")
             saved = np.asarray(saved)
             if p.shape != saved.shape or p.dtype != saved.dtype:
-                raise ValueError(f"{where}: params[{i}] must have the saved shape "
-                                 f"{saved.shape} and dtype {saved.dtype}, got shape "
-                                 f"{p.shape} and dtype {p.dtype}")
+                raise ValueError(f"{where}: params[{i}] must have the saved "
+                                 "shape "
+                                 f"{saved.shape} and dtype {saved.dtype}, got "
+                                 f"shape {p.shape} and dtype {p.dtype}")
         for p, saved in zip(params, saved_list):
             np.copyto(p, saved)

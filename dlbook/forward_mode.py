@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 
-from ._scalar import _check_exponent, _exp, _is_real, _log, _pow, _pow_slope, _sigmoid
+from ._scalar import (_check_exponent, _exp, _is_real, _log, _pow, _pow_slope,
+                      _sigmoid)
 
 __all__ = ["Dual"]
 
@@ -53,7 +54,8 @@ class Dual:
     def __init__(self, value, tangent=0.0):
         for name, x in (("value", value), ("tangent", tangent)):
             if not _is_real(x):
-                raise TypeError(f"Dual: {name} must be a real number, got {type(x).__name__}")
+                raise TypeError(f"Dual: {name} must be a real number, got "
+                                f"{type(x).__name__}")
         self.value, self.tangent = float(value), float(tangent)
 
     def __repr__(self) -> str:
@@ -75,7 +77,8 @@ class Dual:
     def __truediv__(self, other):
         o = _lift_dual(other, "Dual.__truediv__")
         if o.value == 0:
-            raise ZeroDivisionError("Dual.__truediv__: division by zero (the denominator is 0)")
+            raise ZeroDivisionError("Dual.__truediv__: division by zero (the "
+                                    "denominator is 0)")
         q = self.value / o.value
         return _dual(q, (self.tangent - q * o.tangent) / o.value)
 
@@ -97,8 +100,10 @@ class Dual:
         return _lift_dual(other, "Dual.__rtruediv__") / self
 
     def __rpow__(self, base):
-        raise TypeError("Dual.__rpow__: exponent must be a real number (not a Dual); only "
-                        "constant exponents are supported, write exp(b * log(a)) for a ** b")
+        raise TypeError("Dual.__rpow__: exponent must be a real number (not a "
+                        "Dual); only "
+                        "constant exponents are supported, write exp(b * "
+                        "log(a)) for a ** b")
 
     def __neg__(self):
         return _dual(-self.value, -self.tangent)
@@ -124,7 +129,9 @@ class Dual:
 
     def relu(self) -> Dual:
         r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)` (NaN stays NaN)."""
-        return _dual(0.0, 0.0) if self.value <= 0 else _dual(self.value, self.tangent)
+        if self.value <= 0:
+            return _dual(0.0, 0.0)
+        return _dual(self.value, self.tangent)
 
 
 def _dual(value: float, tangent: float) -> Dual:
@@ -139,4 +146,5 @@ def _lift_dual(x, where: str) -> Dual:
         return x
     if _is_real(x):
         return _dual(float(x), 0.0)
-    raise TypeError(f"{where}: operand must be a Dual or a real number, got {type(x).__name__}")
+    raise TypeError(f"{where}: operand must be a Dual or a real number, got "
+                    f"{type(x).__name__}")

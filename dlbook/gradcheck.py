@@ -15,7 +15,8 @@ from ._validation import as_float_array, check_finite, check_real
 __all__ = ["numerical_gradient", "relative_error"]
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                       h: float = 1e-6) -> np.ndarray:
     r"""Central-difference gradient of a scalar function at ``x``.
 
     Parameters
@@ -47,7 +48,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     Goodfellow, Bengio & Courville (2016), Deep Learning, section 11.5 (debugging strategies).
     """
     if not callable(f):
-        raise TypeError(f"numerical_gradient: f must be callable, got {type(f).__name__}")
+        raise TypeError("numerical_gradient: f must be callable, got "
+                        f"{type(f).__name__}")
     if not isinstance(x, np.ndarray):
         raise TypeError(f"numerical_gradient: x must be a NumPy array, "
                         f"got {type(x).__name__}")
@@ -55,7 +57,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     if x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must have a float dtype "
                         f"(it is perturbed in place), got {x.dtype}")
-    h = check_real(h, "h", "numerical_gradient", low=0, low_inclusive=False, high=np.inf,
+    h = check_real(h, "h", "numerical_gradient", low=0, low_inclusive=False,
+                   high=np.inf,
                    high_inclusive=False)
     if not x.flags.writeable:
         raise ValueError("numerical_gradient: x must be writeable "
@@ -63,8 +66,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     grad = np.zeros_like(x, dtype=np.float64)
     flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
     if x.size and not np.shares_memory(flat_x, x):
-        raise ValueError("numerical_gradient: x must be contiguous so it can be "
-                         "perturbed in place; pass np.ascontiguousarray(x)")
+        raise ValueError("numerical_gradient: x must be contiguous so it can "
+                         "be perturbed in place; pass np.ascontiguousarray(x)")
 
     def evaluate() -> float:
         value = np.asarray(f(x))
@@ -117,14 +120,16 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a = as_float_array(a, "a", "relative_error")
     b = as_float_array(b, "b", "relative_error")
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: a and b must have the same shape, got {a.shape} "
-                         f"and {b.shape}")
+        raise ValueError("relative_error: a and b must have the same shape, "
+                         f"got {a.shape} and {b.shape}")
     check_finite(a, "a", "relative_error")
     check_finite(b, "b", "relative_error")
-    a64, b64 = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
-    # Dividing both by the largest magnitude first keeps the norms from overflowing (1e300)
-    # or underflowing (1e-300); the ratio is unchanged.
-    scale = max(float(np.max(np.abs(a64), initial=0.0)), float(np.max(np.abs(b64), initial=0.0)))
+    a64 = a.astype(np.float64, copy=False)
+    b64 = b.astype(np.float64, copy=False)
+    # Dividing both by the largest magnitude first keeps the norms from
+    # overflowing (1e300) or underflowing (1e-300); the ratio is unchanged.
+    scale = max(float(np.max(np.abs(a64), initial=0.0)),
+                float(np.max(np.abs(b64), initial=0.0)))
     if scale == 0.0:
         return 0.0
     if np.isfinite(scale):

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import math
 
-from ._scalar import (_check_exponent, _exp, _is_real, _log, _max, _max_shares, _pow,
+from ._scalar import (_check_exponent, _exp, _is_real, _log, _max, _max_shares,
+                      _pow,
                       _pow_slope, _sigmoid)
 from ._validation import check_choice
 from .forward_mode import Dual, _dual, _lift_dual
 
-__all__ = ["Value", "Dual", "maximum", "topological_order", "count_operations", "draw"]
+__all__ = ["Value", "Dual", "maximum", "topological_order", "count_operations",
+           "draw"]
 
 
-# --------------------------------------------------------------------------- reverse mode
+# ----------------------------------------------------------------- reverse mode
 class Value:
     r"""A scalar node of a computational graph that records how it was computed.
 
@@ -86,9 +88,11 @@ class Value:
 
     def __init__(self, data, label: str = ""):
         if not _is_real(data):
-            raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
+            raise TypeError("Value: data must be a real number, got "
+                            f"{type(data).__name__}")
         if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+            raise TypeError("Value: label must be a str, got "
+                            f"{type(label).__name__}")
         self.data = float(data)
         self.grad = 0.0
         self.parents: tuple = ()
@@ -101,7 +105,7 @@ class Value:
         op = f", op={self.op!r}" if self.op else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g}{op})"
 
-    # ----------------------------------------------------------------- binary operations
+    # -------------------------------------------------------- binary operations
     def __add__(self, other):
         other = _lift(other, "Value.__add__")
         out = _node(self.data + other.data, (self, other), "+")
@@ -135,7 +139,8 @@ class Value:
     def __truediv__(self, other):
         other = _lift(other, "Value.__truediv__")
         if other.data == 0:
-            raise ZeroDivisionError("Value.__truediv__: division by zero (the denominator is 0)")
+            raise ZeroDivisionError("Value.__truediv__: division by zero (the "
+                                    "denominator is 0)")
         data = self.data / other.data
         out = _node(data, (self, other), "/")
 
@@ -167,10 +172,12 @@ class Value:
         return _lift(other, "Value.__rtruediv__") / self
 
     def __rpow__(self, base):
-        raise TypeError("Value.__rpow__: exponent must be a real number (not a Value); only "
-                        "constant exponents are supported, write exp(b * log(a)) for a ** b")
+        raise TypeError("Value.__rpow__: exponent must be a real number (not a "
+                        "Value); only "
+                        "constant exponents are supported, write exp(b * "
+                        "log(a)) for a ** b")
 
-    # ----------------------------------------------------------------- unary operations
+    # --------------------------------------------------------- unary operations
     def __neg__(self):
         out = _node(-self.data, (self,), "neg")
 
@@ -239,7 +246,7 @@ class Value:
         out._backward = _backward
         return out
 
-    # ----------------------------------------------------------------- reverse pass
+    # ------------------------------------------------------------- reverse pass
     def backward(self) -> None:
         r"""Reverse pass: set each node's ``grad`` to the derivative of ``self`` with respect to it.
 
@@ -276,7 +283,8 @@ def _no_backward(g: float) -> None:
 def _node(data: float, parents: tuple, op: str) -> Value:
     """Create the result node of an operation (no validation: data is already a float)."""
     out = Value.__new__(Value)
-    out.data, out.grad, out.parents, out.op, out.label = data, 0.0, parents, op, ""
+    out.data, out.grad, out.parents = data, 0.0, parents
+    out.op, out.label = op, ""
     out._backward = _no_backward
     return out
 
@@ -287,7 +295,8 @@ def _lift(x, where: str) -> Value:
         return x
     if _is_real(x):
         return Value(x)
-    raise TypeError(f"{where}: operand must be a Value or a real number, got {type(x).__name__}")
+    raise TypeError(f"{where}: operand must be a Value or a real number, got "
+                    f"{type(x).__name__}")
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -312,18 +321,22 @@ def topological_order(root: Value) -> list[Value]:
     engine orders its reverse pass by dependency counts instead (Kahn's algorithm).
     """
     if not isinstance(root, Value):
-        raise TypeError(f"topological_order: root must be a Value, got {type(root).__name__}")
+        raise TypeError("topological_order: root must be a Value, got "
+                        f"{type(root).__name__}")
     order: list[Value] = []
     visited: set[Value] = set()           # Values hash by identity
     stack: list[tuple[Value, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
-        if expanded:                      # all parents are done: the node may follow them
+        # all parents are done: the node may follow them
+        if expanded:
             order.append(node)
-        elif node not in visited:         # (a node reached twice through a fork is skipped)
+        # (a node reached twice through a fork is skipped)
+        elif node not in visited:
             visited.add(node)
             stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents) if p not in visited)
+            stack.extend((p, False) for p in reversed(node.parents)
+                         if p not in visited)
     return order
 
 
@@ -386,7 +399,7 @@ def maximum(a, b):
 
 
 
-# --------------------------------------------------------------------------- drawing
+# ---------------------------------------------------------------------- drawing
 def _escape(text: str) -> str:
     """Escape the characters that graphviz record labels treat as syntax."""
     for ch in "\\{}<>|\"":
@@ -419,12 +432,14 @@ def draw(root: Value, rankdir: str = "LR"):
     import graphviz
 
     if not isinstance(root, Value):
-        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+        raise TypeError(
+            f"draw: root must be a Value, got {type(root).__name__}")
     check_choice(rankdir, "rankdir", "draw", ("LR", "TB"))
     order = topological_order(root)
     index = {id(node): i for i, node in enumerate(order)}
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"})
+                           node_attr={"fontname": "Helvetica",
+                                      "fontsize": "11"})
     for i, node in enumerate(order):
         fields = [_escape(node.label)] if node.label else []
         fields += [f"data {node.data:.4g}", f"grad {node.grad:.4g}"]

@@ -40,7 +40,8 @@ _LINEAR_NAMES = (
     "conv_transpose2d",
     "conv_transpose3d",
 )
-NONLINEARITIES = _LINEAR_NAMES + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
+NONLINEARITIES = _LINEAR_NAMES + ("sigmoid", "tanh", "relu", "leaky_relu",
+                                  "selu")
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -96,7 +97,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
         options = ", ".join(repr(n) for n in NONLINEARITIES)
         raise ValueError(
-            f"calculate_gain: nonlinearity must be one of {options}, got {nonlinearity!r}"
+            f"calculate_gain: nonlinearity must be one of {options}, got "
+            f"{nonlinearity!r}"
         )
     if nonlinearity in _LINEAR_NAMES or nonlinearity == "sigmoid":
         return 1.0
@@ -109,14 +111,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
             slope = 0.01
         elif isinstance(param, bool) or not isinstance(param, numbers.Real):
             raise TypeError(
-                f"calculate_gain: param (the negative slope of 'leaky_relu') must be a real "
-                f"number, got {type(param).__name__}"
+                "calculate_gain: param (the negative slope of 'leaky_relu') "
+                f"must be a real number, got {type(param).__name__}"
             )
         else:
             slope = float(param)
         if not math.isfinite(slope):
-            raise ValueError(f"calculate_gain: param (the negative slope of 'leaky_relu') "
-                             f"must be finite, got {slope}")
+            raise ValueError("calculate_gain: param (the negative slope of "
+                             f"'leaky_relu') must be finite, got {slope}")
         if abs(slope) > 1e150:        # slope**2 would raise OverflowError
             return math.sqrt(2.0) / abs(slope)
         return math.sqrt(2.0 / (1 + slope**2))
@@ -126,21 +128,25 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _check_shape(shape, where: str) -> tuple[int, ...]:
     """Return ``shape`` as a tuple of positive ints with at least two entries."""
     if isinstance(shape, np.ndarray):
-        raise TypeError(f"{where}: shape must be a tuple of ints such as W.shape, got an ndarray")
+        raise TypeError(f"{where}: shape must be a tuple of ints such as "
+                        "W.shape, got an ndarray")
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)) or not all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in shape
+        isinstance(s, numbers.Integral) and not isinstance(s, bool)
+        for s in shape
     ):
-        raise TypeError(f"{where}: shape must be a tuple of ints, got {shape!r}")
+        raise TypeError(
+            f"{where}: shape must be a tuple of ints, got {shape!r}")
     shape = tuple(int(s) for s in shape)
     if len(shape) < 2:
         raise ValueError(
-            f"{where}: shape must have at least 2 dimensions (fan in and fan out are "
-            f"undefined otherwise), got {shape}"
+            f"{where}: shape must have at least 2 dimensions (fan in and fan "
+            f"out are undefined otherwise), got {shape}"
         )
     if min(shape) < 1:
-        raise ValueError(f"{where}: every dimension of shape must be >= 1, got {shape}")
+        raise ValueError(f"{where}: every dimension of shape must be >= 1, got "
+                         f"{shape}")
     return shape
 
 
@@ -194,12 +200,15 @@ def _check_dtype(dtype, where: str) -> np.dtype:
 
 def _uniform(shape, bound, rng, dtype, where):
     rng = as_rng(rng, where)
-    return rng.uniform(-bound, bound, size=shape).astype(_check_dtype(dtype, where), copy=False)
+    return rng.uniform(-bound, bound,
+                       size=shape).astype(_check_dtype(dtype, where),
+                                          copy=False)
 
 
 def _normal(shape, std, rng, dtype, where):
     rng = as_rng(rng, where)
-    return (std * rng.standard_normal(size=shape)).astype(_check_dtype(dtype, where), copy=False)
+    dtype = _check_dtype(dtype, where)
+    return (std * rng.standard_normal(size=shape)).astype(dtype, copy=False)
 
 
 def _fan(shape, mode, where):
@@ -208,7 +217,8 @@ def _fan(shape, mode, where):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def xavier_uniform(shape, gain: float = 1.0, rng: np.random.Generator | None = None,
+def xavier_uniform(shape, gain: float = 1.0,
+                   rng: np.random.Generator | None = None,
                    dtype=np.float64) -> np.ndarray:
     r"""Draw Glorot/Xavier uniform weights: :math:`w \sim \mathcal{U}(-a, a)`.
 
@@ -250,7 +260,8 @@ def xavier_uniform(shape, gain: float = 1.0, rng: np.random.Generator | None = N
     return _uniform(shape, bound, rng, dtype, where)
 
 
-def xavier_normal(shape, gain: float = 1.0, rng: np.random.Generator | None = None,
+def xavier_normal(shape, gain: float = 1.0,
+                  rng: np.random.Generator | None = None,
                   dtype=np.float64) -> np.ndarray:
     r"""Draw Glorot/Xavier normal weights: :math:`w \sim \mathcal{N}(0, \sigma^2)`.
 
@@ -374,7 +385,8 @@ def he_normal(shape, rng: np.random.Generator | None = None, dtype=np.float64,
     return _normal(shape, math.sqrt(2.0) / math.sqrt(fan), rng, dtype, where)
 
 
-def lecun_normal(shape, rng: np.random.Generator | None = None, dtype=np.float64) -> np.ndarray:
+def lecun_normal(shape, rng: np.random.Generator | None = None,
+                 dtype=np.float64) -> np.ndarray:
     r"""Draw LeCun normal weights: :math:`w \sim \mathcal{N}(0, 1/n_\text{in})`.
 
     .. math::
@@ -422,7 +434,8 @@ def _orthogonal_from_gaussian(a: np.ndarray) -> np.ndarray:
     if rows < cols:
         a = a.T
     q, r = np.linalg.qr(a)  # reduced QR: q has orthonormal columns
-    q *= np.sign(np.diagonal(r))  # make the factorization unique -> Haar-distributed q
+    # make the factorization unique -> Haar-distributed q
+    q *= np.sign(np.diagonal(r))
     return q.T if rows < cols else q
 
 

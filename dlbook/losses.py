@@ -16,7 +16,8 @@ __all__ = ["softmax_cross_entropy", "mse", "binary_cross_entropy_with_logits",
            "entropy", "cross_entropy", "kl_divergence"]
 
 
-def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(logits: np.ndarray,
+                          y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean cross-entropy of a softmax over ``C`` classes, and its gradient.
 
     Parameters
@@ -50,7 +51,8 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     z = as_float_array(logits, "logits", "softmax_cross_entropy", ndim=2)
     n, c = z.shape
     if n == 0:
-        raise ValueError("softmax_cross_entropy: logits must hold at least one sample, "
+        raise ValueError("softmax_cross_entropy: logits must hold at least one "
+                         "sample, "
                          f"got shape {z.shape}")
     y = check_labels(y, n, c, "softmax_cross_entropy")
     shifted = z - z.max(axis=1, keepdims=True)
@@ -95,16 +97,19 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     pred = as_float_array(pred, "pred", "mse")
     target = as_float_array(target, "target", "mse")
     if pred.shape != target.shape:
-        raise ValueError(f"mse: target must have the shape of pred {pred.shape}, got {target.shape}")
+        raise ValueError("mse: target must have the shape of pred "
+                         f"{pred.shape}, got {target.shape}")
     if pred.size == 0:
-        raise ValueError("mse: pred must hold at least one element, got an empty array")
+        raise ValueError("mse: pred must hold at least one element, got an "
+                         "empty array")
     diff = pred - target
     loss = float(np.mean(diff * diff))
     diff *= 2.0 / diff.size
     return loss, diff.astype(pred.dtype, copy=False)
 
 
-def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+def binary_cross_entropy_with_logits(
+        logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean binary cross-entropy of a sigmoid output, computed from the logits.
 
     Parameters
@@ -139,13 +144,16 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
     t = as_float_array(target, "target", "binary_cross_entropy_with_logits")
     if z.shape != t.shape:
         raise ValueError(
-            f"binary_cross_entropy_with_logits: target must have the shape of logits {z.shape}, got {t.shape}"
+            "binary_cross_entropy_with_logits: target must have the shape of "
+            f"logits {z.shape}, got {t.shape}"
         )
     if z.size == 0:
-        raise ValueError("binary_cross_entropy_with_logits: logits must hold at least one element, got an empty array")
+        raise ValueError("binary_cross_entropy_with_logits: logits must hold "
+                         "at least one element, got an empty array")
     if not np.all((t >= 0) & (t <= 1)):
         raise ValueError(
-            f"binary_cross_entropy_with_logits: target must be in [0, 1], got values in [{t.min():g}, {t.max():g}]"
+            "binary_cross_entropy_with_logits: target must be in [0, 1], got "
+            f"values in [{t.min():g}, {t.max():g}]"
         )
     e = np.exp(-np.abs(z))
     loss = float(np.mean(np.maximum(z, 0) - z * t + np.log1p(e)))

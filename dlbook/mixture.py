@@ -19,8 +19,10 @@ _COVARIANCE_TYPES = ("full", "diag", "spherical")
 _INIT_PARAMS = ("k-means++", "random")
 _LOG_2PI = np.log(2.0 * np.pi)
 _ILL_DEFINED = (
-    "Fitting the mixture model failed because some components have ill-defined empirical "
-    "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
+    "Fitting the mixture model failed because some components have ill-defined "
+    "empirical "
+    "covariance (for instance caused by singleton or collapsed samples). Try "
+    "to decrease the "
     "number of components, increase reg_covar, or scale the input data."
 )
 
@@ -114,9 +116,11 @@ class GaussianMixture:
     C. M. Bishop (2006), Pattern Recognition and Machine Learning, section 9.2.
     """
 
-    def __init__(self, n_components: int, covariance_type: str = "full", max_iter: int = 100,
+    def __init__(self, n_components: int, covariance_type: str = "full",
+                 max_iter: int = 100,
                  tol: float = 1e-3, reg_covar: float = 1e-6,
-                 rng: np.random.Generator | None = None, *, init_params: str = "k-means++",
+                 rng: np.random.Generator | None = None, *,
+                 init_params: str = "k-means++",
                  weights_init=None, means_init=None, precisions_init=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -132,10 +136,11 @@ class GaussianMixture:
     # ---------------------------------------------------------------- checks
     def _check_X(self, X, where: str) -> np.ndarray:
         X = as_float_array(X, "X", where, ndim=2)
-        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
+        fitted = hasattr(self, "n_features_in_")
+        if fitted and X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"{where}: X has {X.shape[1]} features, but the model was fitted with "
-                f"{self.n_features_in_} features"
+                f"{where}: X has {X.shape[1]} features, but the model was "
+                f"fitted with {self.n_features_in_} features"
             )
         if X.shape[0] == 0:
             raise ValueError(f"{where}: X must hold at least one sample, "
@@ -146,72 +151,90 @@ class GaussianMixture:
     def _check_fitted(self, where: str) -> None:
         if not hasattr(self, "_params"):
             raise ValueError(
-                f"{where}: this GaussianMixture instance is not fitted yet; call 'fit' with "
+                f"{where}: this GaussianMixture instance is not fitted yet; "
+                "call 'fit' with "
                 "appropriate arguments before using this estimator"
             )
 
-    def _posterior(self, X, where: str) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+    def _posterior(self, X,
+                   where: str) -> tuple[np.ndarray, np.ndarray, np.dtype]:
         """E-step of the fitted model on validated ``X``: (log-likelihood (N,), log-responsibilities
         (N, K), dtype of ``X``), computed in float64."""
         self._check_fitted(where)
         X = self._check_X(X, where)
-        log_like, log_resp = self._e_step(X.astype(np.float64, copy=False), self._params)
+        log_like, log_resp = self._e_step(X.astype(np.float64, copy=False),
+                                          self._params)
         return log_like, log_resp, X.dtype
 
     def _check_inits(self, K: int, D: int, where: str):
         """Validate ``weights_init``, ``means_init`` and ``precisions_init`` (scikit-learn's rules)."""
         weights = means = covariances = None
         if self.weights_init is not None:
-            weights = as_float_array(self.weights_init, "weights_init", where).astype(np.float64)
+            weights = as_float_array(self.weights_init, "weights_init",
+                                     where).astype(np.float64)
             if weights.shape != (K,):
-                raise ValueError(f"{where}: weights_init must have shape ({K},), "
-                                 f"got {weights.shape}")
+                raise ValueError(f"{where}: weights_init must have shape "
+                                 f"({K},), got {weights.shape}")
             check_finite(weights, "weights_init", where)
             if np.any(weights < 0) or np.any(weights > 1):
                 raise ValueError(
-                    f"{where}: weights_init must be in the range [0, 1], got min value "
+                    f"{where}: weights_init must be in the range [0, 1], got "
+                    "min value "
                     f"{weights.min():.5f}, max value {weights.max():.5f}"
                 )
             if abs(1.0 - weights.sum()) > 1e-8:
-                raise ValueError(f"{where}: weights_init must be normalized, got sum {weights.sum():.5f}")
+                raise ValueError(f"{where}: weights_init must be normalized, "
+                                 f"got sum {weights.sum():.5f}")
         if self.means_init is not None:
-            means = as_float_array(self.means_init, "means_init", where).astype(np.float64)
+            means = as_float_array(self.means_init, "means_init",
+                                   where).astype(np.float64)
             if means.shape != (K, D):
-                raise ValueError(f"{where}: means_init must have shape ({K}, {D}), "
-                                 f"got {means.shape}")
+                raise ValueError(f"{where}: means_init must have shape ({K}, "
+                                 f"{D}), got {means.shape}")
             check_finite(means, "means_init", where)
         if self.precisions_init is not None:
-            shape = {"full": (K, D, D), "diag": (K, D), "spherical": (K,)}[self.covariance_type]
-            prec = as_float_array(self.precisions_init, "precisions_init", where).astype(np.float64)
+            shape = {"full": (K, D, D), "diag": (K, D),
+                     "spherical": (K,)}[self.covariance_type]
+            prec = as_float_array(self.precisions_init, "precisions_init",
+                                  where).astype(np.float64)
             if prec.shape != shape:
                 raise ValueError(
-                    f"{where}: precisions_init for covariance_type={self.covariance_type!r} must "
+                    f"{where}: precisions_init for "
+                    f"covariance_type={self.covariance_type!r} must "
                     f"have shape {shape}, got {prec.shape}"
                 )
             check_finite(prec, "precisions_init", where)
             if self.covariance_type == "full":
-                if not np.allclose(prec, np.swapaxes(prec, 1, 2)) or np.any(np.linalg.eigvalsh(prec) <= 0):
-                    raise ValueError(f"{where}: precisions_init must be symmetric, positive-definite")
-                # Sigma = P^-1 = L_P^-T L_P^-1 from the Cholesky factor of P (one solve, once).
+                symmetric = np.allclose(prec, np.swapaxes(prec, 1, 2))
+                if not symmetric or np.any(np.linalg.eigvalsh(prec) <= 0):
+                    raise ValueError(f"{where}: precisions_init must be "
+                                     "symmetric, positive-definite")
+                # Sigma = P^-1 = L_P^-T L_P^-1 from the Cholesky factor of P
+                # (one solve, once).
                 inv_chol = np.linalg.solve(np.linalg.cholesky(prec), np.eye(D))
                 covariances = np.swapaxes(inv_chol, 1, 2) @ inv_chol
             else:
                 if np.any(prec <= 0):
-                    raise ValueError(f"{where}: precisions_init must be positive")
+                    raise ValueError(f"{where}: precisions_init must be "
+                                     "positive")
                 covariances = 1.0 / prec
         return weights, means, covariances
 
     # ------------------------------------------------------------- the model
-    def _log_gaussians(self, X: np.ndarray, means: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    def _log_gaussians(self, X: np.ndarray, means: np.ndarray,
+                       cov: np.ndarray) -> np.ndarray:
         """``log N(x_n | mu_j, Sigma_j)`` for every sample and component, shape (N, K)."""
         D = X.shape[1]
-        diff = X[None, :, :] - means[:, None, :]                       # (K, N, D)
+        # (K, N, D)
+        diff = X[None, :, :] - means[:, None, :]
         if self.covariance_type == "full":
             try:
-                L = np.linalg.cholesky(cov)                                # (K, D, D)
+                # (K, D, D)
+                L = np.linalg.cholesky(cov)
             except np.linalg.LinAlgError:
                 raise ValueError(f"GaussianMixture: {_ILL_DEFINED}") from None
-            z = np.linalg.solve(L, np.swapaxes(diff, 1, 2))                # L z = (x - mu)^T
+            # L z = (x - mu)^T
+            z = np.linalg.solve(L, np.swapaxes(diff, 1, 2))
             maha = np.einsum("kdn,kdn->kn", z, z)
             half_logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
         else:
@@ -239,34 +262,39 @@ class GaussianMixture:
         """Weights, means and covariances from responsibilities ``resp`` (N, K)."""
         nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
         means = resp.T @ X / nk[:, None]
-        diff = X[None, :, :] - means[:, None, :]                       # (K, N, D)
+        # (K, N, D)
+        diff = X[None, :, :] - means[:, None, :]
         weighted = diff * resp.T[:, :, None]
         if self.covariance_type == "full":
             cov = np.swapaxes(weighted, 1, 2) @ diff / nk[:, None, None]
             idx = np.arange(X.shape[1])
             cov[:, idx, idx] += self.reg_covar
         else:
-            cov = np.einsum("knd,knd->kd", weighted, diff) / nk[:, None] + self.reg_covar
+            cov = np.einsum("knd,knd->kd", weighted, diff) / nk[:, None]
+            cov += self.reg_covar
             if self.covariance_type == "spherical":
                 cov = cov.mean(axis=1)
         return nk / nk.sum(), means, cov
 
-    def _initial_resp(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _initial_resp(self, X: np.ndarray,
+                      rng: np.random.Generator) -> np.ndarray:
         N, K = X.shape[0], self.n_components
         if self.init_params == "random":
             resp = rng.uniform(size=(N, K))
             return resp / resp.sum(axis=1, keepdims=True)
-        # k-means++ seeding: each new centre is a sample drawn with probability ~ squared
-        # distance to the nearest centre chosen so far.
+        # k-means++ seeding: each new centre is a sample drawn with probability
+        # ~ squared distance to the nearest centre chosen so far.
         centres = [int(rng.integers(N))]
         closest = np.sum((X - X[centres[0]]) ** 2, axis=1)
         for _ in range(1, K):
             total = closest.sum()
             p = closest / total if total > 0 else np.full(N, 1.0 / N)
             centres.append(int(rng.choice(N, p=p)))
-            closest = np.minimum(closest, np.sum((X - X[centres[-1]]) ** 2, axis=1))
+            closest = np.minimum(closest,
+                                 np.sum((X - X[centres[-1]]) ** 2, axis=1))
         C = X[centres]
-        sq = np.sum(X**2, axis=1)[:, None] - 2 * X @ C.T + np.sum(C**2, axis=1)[None, :]
+        sq = (np.sum(X**2, axis=1)[:, None] - 2 * X @ C.T
+              + np.sum(C**2, axis=1)[None, :])
         resp = np.zeros((N, K))
         resp[np.arange(N), np.argmin(sq, axis=1)] = 1.0
         return resp
@@ -292,9 +320,11 @@ class GaussianMixture:
         """
         where = "GaussianMixture.fit"
         K = check_positive_int(self.n_components, "n_components", where)
-        check_choice(self.covariance_type, "covariance_type", where, _COVARIANCE_TYPES)
+        check_choice(self.covariance_type, "covariance_type", where,
+                     _COVARIANCE_TYPES)
         check_choice(self.init_params, "init_params", where, _INIT_PARAMS)
-        max_iter = check_positive_int(self.max_iter, "max_iter", where, minimum=0)
+        max_iter = check_positive_int(self.max_iter, "max_iter", where,
+                                      minimum=0)
         tol = check_real(self.tol, "tol", where, low=0.0)
         check_real(self.reg_covar, "reg_covar", where, low=0.0)
         for name in ("_params", "n_features_in_"):
@@ -303,13 +333,14 @@ class GaussianMixture:
         N, D = X.shape
         if N < 2 or N < K:
             raise ValueError(
-                f"{where}: expected n_samples >= max(2, n_components), got n_components = {K}, "
-                f"n_samples = {N}"
+                f"{where}: expected n_samples >= max(2, n_components), got "
+                f"n_components = {K}, n_samples = {N}"
             )
         X64 = X.astype(np.float64, copy=False)
         weights, means, cov = self._check_inits(K, D, where)
         if weights is None or means is None or cov is None:
-            est = self._m_step(X64, self._initial_resp(X64, as_rng(self.rng, where)))
+            resp = self._initial_resp(X64, as_rng(self.rng, where))
+            est = self._m_step(X64, resp)
             weights = est[0] if weights is None else weights
             means = est[1] if means is None else means
             cov = est[2] if cov is None else cov
@@ -327,7 +358,8 @@ class GaussianMixture:
         self._params = params
         self._dtype = X.dtype
         self.n_features_in_ = D
-        self.weights_, self.means_, self.covariances_ = (p.astype(X.dtype) for p in params)
+        self.weights_, self.means_, self.covariances_ = (
+            p.astype(X.dtype) for p in params)
         self.converged_ = converged
         self.n_iter_ = n_iter
         self.lower_bound_ = lower_bound
@@ -388,7 +420,8 @@ class GaussianMixture:
         -------
         ndarray of int64, shape (N,)
         """
-        return np.argmax(self._posterior(X, "GaussianMixture.predict")[1], axis=1)
+        return np.argmax(self._posterior(X, "GaussianMixture.predict")[1],
+                         axis=1)
 
     def fit_predict(self, X) -> np.ndarray:
         """Fit to ``X`` and return ``predict(X)``.
@@ -417,7 +450,8 @@ class GaussianMixture:
         """
         self._check_fitted("GaussianMixture.n_parameters")
         K, D = self.n_components, self.n_features_in_
-        cov = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K}[self.covariance_type]
+        cov = {"full": K * D * (D + 1) // 2, "diag": K * D,
+               "spherical": K}[self.covariance_type]
         return int(cov + K * D + K - 1)
 
     def bic(self, X) -> float:

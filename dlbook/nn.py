@@ -18,10 +18,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import activations
-from ._validation import (as_float_array, as_rng, check_choice, check_float_dtype,
+from ._validation import (as_float_array, as_rng, check_choice,
+                          check_float_dtype,
                           check_positive_int, check_shape)
 
-__all__ = ["LinearCache", "linear_forward", "linear_backward", "Linear", "MLP", "ACTIVATIONS"]
+__all__ = ["LinearCache", "linear_forward", "linear_backward", "Linear", "MLP",
+           "ACTIVATIONS"]
 
 
 class LinearCache(NamedTuple):
@@ -33,7 +35,8 @@ class LinearCache(NamedTuple):
     """Weight, shape (out_features, in_features)."""
 
 
-def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
+def linear_forward(x: np.ndarray, W: np.ndarray,
+                   b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
     r"""Affine layer, forward pass.
 
     Parameters
@@ -65,16 +68,19 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     W = as_float_array(W, "W", "linear_forward", ndim=2)
     b = as_float_array(b, "b", "linear_forward", ndim=1)
     if W.shape[1] != x.shape[1]:
-        raise ValueError(f"linear_forward: W must have shape (M, {x.shape[1]}) to match x {x.shape}, got {W.shape}")
+        raise ValueError(f"linear_forward: W must have shape (M, {x.shape[1]}) "
+                         f"to match x {x.shape}, got {W.shape}")
     check_shape(b, (W.shape[0],), "b", "linear_forward")
     for name, arr in (("W", W), ("b", b)):
         if arr.dtype != x.dtype:
-            raise TypeError(f"linear_forward: {name} must have the dtype of x ({x.dtype}), "
-                            f"got {arr.dtype}")
+            raise TypeError(f"linear_forward: {name} must have the dtype of x "
+                            f"({x.dtype}), got {arr.dtype}")
     return x @ W.T + b, LinearCache(x, W)
 
 
-def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_backward(
+        dy: np.ndarray, cache: LinearCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Affine layer, backward pass.
 
     Parameters
@@ -110,13 +116,14 @@ def linear_backward(dy: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
     Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
     if not isinstance(cache, LinearCache):
-        raise TypeError(f"linear_backward: cache must be the LinearCache from linear_forward, got {type(cache).__name__}")
+        raise TypeError("linear_backward: cache must be the LinearCache from "
+                        f"linear_forward, got {type(cache).__name__}")
     x, W = cache
     dy = as_float_array(dy, "dy", "linear_backward", ndim=2)
     check_shape(dy, (x.shape[0], W.shape[0]), "dy", "linear_backward")
     if dy.dtype != x.dtype:
-        raise TypeError(f"linear_backward: dy must have the dtype of x ({x.dtype}), "
-                        f"got {dy.dtype}")
+        raise TypeError("linear_backward: dy must have the dtype of x "
+                        f"({x.dtype}), got {dy.dtype}")
     return dy @ W, dy.T @ x, dy.sum(axis=0)
 
 
@@ -150,14 +157,18 @@ class Linear:
     Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
 
-    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator | None = None,
+    def __init__(self, in_features: int, out_features: int,
+                 rng: np.random.Generator | None = None,
                  dtype=np.float64):
-        self.in_features = check_positive_int(in_features, "in_features", "Linear")
-        self.out_features = check_positive_int(out_features, "out_features", "Linear")
+        self.in_features = check_positive_int(in_features, "in_features",
+                                              "Linear")
+        self.out_features = check_positive_int(out_features, "out_features",
+                                               "Linear")
         dtype = check_float_dtype(dtype, "Linear")
         rng = as_rng(rng, "Linear")
         bound = 1.0 / np.sqrt(in_features)
-        self.weight = rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
+        self.weight = rng.uniform(-bound, bound,
+                                  (out_features, in_features)).astype(dtype)
         self.bias = rng.uniform(-bound, bound, out_features).astype(dtype)
         self.weight_grad = np.zeros_like(self.weight)
         self.bias_grad = np.zeros_like(self.bias)
@@ -167,8 +178,8 @@ class Linear:
         """Return ``x @ weight.T + bias`` for ``x`` (N, in_features); keep ``x``."""
         x = as_float_array(x, "x", "Linear.forward", ndim=2)
         if x.shape[1] != self.in_features:
-            raise ValueError(f"Linear.forward: x must have shape (N, {self.in_features}), "
-                             f"got {x.shape}")
+            raise ValueError("Linear.forward: x must have shape (N, "
+                             f"{self.in_features}), got {x.shape}")
         if x.dtype != self.weight.dtype:
             raise TypeError(f"Linear.forward: x must have the layer's dtype "
                             f"{self.weight.dtype}, got {x.dtype}")
@@ -182,12 +193,14 @@ class Linear:
         if self._x is None:
             raise RuntimeError("Linear.backward: call forward first")
         dy = as_float_array(dy, "dy", "Linear.backward", ndim=2)
-        check_shape(dy, (self._x.shape[0], self.out_features), "dy", "Linear.backward")
+        check_shape(dy, (self._x.shape[0], self.out_features), "dy",
+                    "Linear.backward")
         if dy.dtype != self.weight.dtype:
             raise TypeError(f"Linear.backward: dy must have the layer's dtype "
                             f"{self.weight.dtype}, got {dy.dtype}")
         np.matmul(dy.T, self._x, out=self.weight_grad)  # dL/dW = dy^T x
-        np.sum(dy, axis=0, out=self.bias_grad)          # dL/db = sum over the batch
+        # dL/db = sum over the batch
+        np.sum(dy, axis=0, out=self.bias_grad)
         return dy @ self.weight                          # dL/dx = dy W
 
     def params(self) -> list[np.ndarray]:
@@ -212,7 +225,8 @@ def _derivative(name: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
     return getattr(activations, f"{name}_grad")(a)
 
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish", "softplus", "identity")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish",
+               "softplus", "identity")
 """Names accepted by :class:`MLP` (functions of ``dlbook.activations`` with default parameters)."""
 
 
@@ -255,21 +269,27 @@ class MLP:
     Rumelhart, Hinton & Williams (1986), Learning representations by back-propagating errors.
     """
 
-    def __init__(self, sizes, activation: str = "relu", rng: np.random.Generator | None = None,
+    def __init__(self, sizes, activation: str = "relu",
+                 rng: np.random.Generator | None = None,
                  dtype=np.float64):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-            raise TypeError(f"MLP: sizes must be a sequence of layer widths, got {type(sizes).__name__}")
+            raise TypeError("MLP: sizes must be a sequence of layer widths, "
+                            f"got {type(sizes).__name__}")
         sizes = list(sizes)
         if len(sizes) < 2:
-            raise ValueError(f"MLP: sizes must list at least an input and an output width, got {sizes}")
+            raise ValueError("MLP: sizes must list at least an input and an "
+                             f"output width, got {sizes}")
         for width in sizes:
             check_positive_int(width, "every entry of sizes", "MLP")
-        self.activation = check_choice(activation, "activation", "MLP", ACTIVATIONS)
-        self._f = (lambda z: z) if activation == "identity" else getattr(activations, activation)
+        self.activation = check_choice(activation, "activation", "MLP",
+                                       ACTIVATIONS)
+        self._f = ((lambda z: z) if activation == "identity"
+                   else getattr(activations, activation))
         dtype = check_float_dtype(dtype, "MLP")
         rng = as_rng(rng, "MLP")
         self.sizes = sizes
-        self.layers = [Linear(d_in, d_out, rng, dtype) for d_in, d_out in zip(sizes[:-1], sizes[1:])]
+        self.layers = [Linear(d_in, d_out, rng, dtype) for d_in,
+                       d_out in zip(sizes[:-1], sizes[1:])]
         self.pre_activations: list[np.ndarray] = []
         self.hidden: list[np.ndarray] = []
 
@@ -285,11 +305,14 @@ class MLP:
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Backpropagate ``dy`` = dL/d(output) (N, D_out); store grads, return dL/dx."""
-        if len(self.pre_activations) != len(self.layers) - 1 or self.layers[-1]._x is None:
+        if (len(self.pre_activations) != len(self.layers) - 1
+                or self.layers[-1]._x is None):
             raise RuntimeError("MLP.backward: call forward first")
         delta = self.layers[-1].backward(dy)
-        hidden_layers = zip(self.layers[-2::-1], self.pre_activations[::-1], self.hidden[::-1])
-        for layer, a, y in hidden_layers:  # from the last hidden layer back to the first
+        hidden_layers = zip(self.layers[-2::-1], self.pre_activations[::-1],
+                            self.hidden[::-1])
+        # from the last hidden layer back to the first
+        for layer, a, y in hidden_layers:
             delta = layer.backward(delta * _derivative(self.activation, a, y))
         return delta
 

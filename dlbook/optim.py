@@ -20,23 +20,27 @@ import math
 import numpy as np
 
 from ._validation import check_bool, check_real
-from .clipping import clip_grad_norm, clip_grad_value  # noqa: F401  (re-exported)
+from .clipping import clip_grad_norm, clip_grad_value  # noqa: F401 (re-export)
 from .schedules import (  # noqa: F401  (re-exported)
     NewBob, exponential_lr, linear_warmup, one_cycle, step_lr, triangular)
 
-# The re-exported schedule and clipping names are documented in their own modules.
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam", "Adamax"]
+# The re-exported schedule and clipping names are documented in their own
+# modules.
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam",
+           "Adamax"]
 
 
 def _nonneg(value, name: str, where: str) -> float:
     """Return ``value`` as a float after checking that it is finite and ``>= 0``
     (PyTorch's range, which also lets infinity through)."""
-    return check_real(value, name, where, low=0.0, high=math.inf, high_inclusive=False)
+    return check_real(value, name, where, low=0.0, high=math.inf,
+                      high_inclusive=False)
 
 
 def _betas(betas, where: str) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+        raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got "
+                         f"{betas!r}")
     return tuple(check_real(b, f"betas[{i}]", where, low=0.0, high=1.0,
                             high_inclusive=False) for i, b in enumerate(betas))
 
@@ -76,20 +80,26 @@ class Optimizer:
             params = [params]
         params = list(params)
         if not params:
-            raise ValueError(f"{where}: params is an empty list; pass the model's parameter arrays")
+            raise ValueError(f"{where}: params is an empty list; pass the "
+                             "model's parameter arrays")
         for i, p in enumerate(params):
-            if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
+            if (not isinstance(p, np.ndarray)
+                    or p.dtype not in (np.float32, np.float64)):
                 got = p.dtype if isinstance(p, np.ndarray) else type(p).__name__
-                raise TypeError(f"{where}: params[{i}] must be a float32 or float64 ndarray "
+                raise TypeError(f"{where}: params[{i}] must be a float32 or "
+                                "float64 ndarray "
                                 f"(updated in place), got {got}")
             if not p.flags.writeable:
-                raise ValueError(f"{where}: params[{i}] is read-only; it must be updated in place")
+                raise ValueError(f"{where}: params[{i}] is read-only; it must "
+                                 "be updated in place")
         self.params = params
         self.lr = lr
         self.state: list[dict] = [{} for _ in params]
         self.steps = 0
-        self._tmp = [np.empty_like(p) for p in params]      # scratch, one per parameter
-        self._work: list[dict] = [{} for _ in params]      # further scratch, made on demand
+        # scratch, one per parameter
+        self._tmp = [np.empty_like(p) for p in params]
+        # further scratch, made on demand
+        self._work: list[dict] = [{} for _ in params]
 
     @property
     def lr(self) -> float:
@@ -106,19 +116,20 @@ class Optimizer:
             grads = [grads]
         grads = list(grads)
         if len(grads) != len(self.params):
-            raise ValueError(f"{where}: expected {len(self.params)} gradients (one per parameter), "
-                             f"got {len(grads)}")
+            raise ValueError(f"{where}: expected {len(self.params)} gradients "
+                             f"(one per parameter), got {len(grads)}")
         out = []
         for i, (g, p) in enumerate(zip(grads, self.params)):
             g = np.asarray(g)
             if g.dtype.kind not in "fiu":
-                raise TypeError(f"{where}: grads[{i}] must be a real array, got dtype {g.dtype}")
+                raise TypeError(f"{where}: grads[{i}] must be a real array, "
+                                f"got dtype {g.dtype}")
             if g.shape != p.shape:
-                raise ValueError(f"{where}: grads[{i}] must have shape {p.shape} like params[{i}], "
-                                 f"got {g.shape}")
+                raise ValueError(f"{where}: grads[{i}] must have shape "
+                                 f"{p.shape} like params[{i}], got {g.shape}")
             if g.dtype.kind == "f" and g.dtype != p.dtype:
-                raise TypeError(f"{where}: grads[{i}] must have the dtype of params[{i}] "
-                                f"({p.dtype}), got {g.dtype}")
+                raise TypeError(f"{where}: grads[{i}] must have the dtype of "
+                                f"params[{i}] ({p.dtype}), got {g.dtype}")
             out.append(g.astype(p.dtype, copy=False))
         return out
 
@@ -129,7 +140,8 @@ class Optimizer:
             buf = self._work[i][key] = np.empty_like(self.params[i])
         return buf
 
-    def _decayed(self, i: int, g: np.ndarray, weight_decay: float) -> np.ndarray:
+    def _decayed(self, i: int, g: np.ndarray,
+                 weight_decay: float) -> np.ndarray:
         """Return ``g + weight_decay * p`` (L2 penalty in the gradient) without touching ``g``."""
         if weight_decay == 0.0:
             return g
@@ -148,7 +160,8 @@ class Optimizer:
         """
         grads = self._check_grads(grads)
         self.steps += 1
-        # Overflow to inf and underflow to 0 are IEEE results that PyTorch returns silently.
+        # Overflow to inf and underflow to 0 are IEEE results that PyTorch
+        # returns silently.
         with np.errstate(over="ignore", under="ignore"):
             for i, (p, g) in enumerate(zip(self.params, grads)):
                 self._update(i, p, g, self._tmp[i])
@@ -157,7 +170,8 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"
+        name, n = type(self).__name__, len(self.params)
+        return f"{name}(lr={self.lr:g}, {n} parameters)"
 
 
 class SGD(Optimizer):
@@ -206,17 +220,20 @@ class SGD(Optimizer):
     initialization and momentum in deep learning.
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, nesterov: bool = False,
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0,
+                 nesterov: bool = False,
                  weight_decay: float = 0.0, dampening: float = 0.0):
         super().__init__(params, lr)
         where = type(self).__name__
         self.momentum = _nonneg(momentum, "momentum", where)
         self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
-        self.dampening = check_real(dampening, "dampening", where, low=0.0, high=1.0)
+        self.dampening = check_real(dampening, "dampening", where, low=0.0,
+                                    high=1.0)
         self.nesterov = check_bool(nesterov, "nesterov", where)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError(f"{where}: nesterov=True needs momentum > 0 and dampening = 0, "
-                             f"got momentum={self.momentum:g}, dampening={self.dampening:g}")
+            raise ValueError(f"{where}: nesterov=True needs momentum > 0 and "
+                             f"dampening = 0, got momentum={self.momentum:g}, "
+                             f"dampening={self.dampening:g}")
 
     def _update(self, i, p, g, tmp):
         d = self._decayed(i, g, self.weight_decay)
@@ -273,13 +290,16 @@ class Adagrad(Optimizer):
     learning and stochastic optimization.
     """
 
-    def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0):
+    def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10,
+                 lr_decay: float = 0.0,
+                 weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0):
         super().__init__(params, lr)
         where = type(self).__name__
         self.lr_decay = _nonneg(lr_decay, "lr_decay", where)
         self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
-        init = _nonneg(initial_accumulator_value, "initial_accumulator_value", where)
+        init = _nonneg(initial_accumulator_value, "initial_accumulator_value",
+                       where)
         self.eps = _nonneg(eps, "eps", where)
         for st, p in zip(self.state, self.params):
             st["sum"] = np.full_like(p, init)
@@ -335,8 +355,10 @@ class RMSprop(Optimizer):
     running average of its recent magnitude.
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, centered: bool = False, weight_decay: float = 0.0):
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8,
+                 momentum: float = 0.0, centered: bool = False,
+                 weight_decay: float = 0.0):
         super().__init__(params, lr)
         where = type(self).__name__
         self.eps = _nonneg(eps, "eps", where)
@@ -364,18 +386,20 @@ class RMSprop(Optimizer):
             ga = st["grad_avg"]
             _lerp_(ga, g, 1 - self.alpha, tmp)
             if p.dtype == np.float32:
-                # v - ga**2 with one rounding, as PyTorch's fused multiply-add: a float64
-                # product cannot overflow where the float32 one would (v = inf then gives
-                # inf, not inf - inf = NaN).
+                # v - ga**2 with one rounding, as PyTorch's fused multiply-add:
+                # a float64 product cannot overflow where the float32 one would
+                # (v = inf then gives inf, not inf - inf = NaN).
                 wide = v.astype(np.float64)
                 wide -= np.square(ga, dtype=np.float64)
-                avg[...] = wide                   # one rounding to float32, then the root
+                # one rounding to float32, then the root
+                avg[...] = wide
                 np.sqrt(avg, out=avg)
             else:
                 np.multiply(ga, ga, out=tmp)
                 with np.errstate(invalid="ignore"):
                     np.subtract(v, tmp, out=avg)
-                avg[np.isposinf(v)] = np.inf      # inf - inf: PyTorch's fused value, inf
+                # inf - inf: PyTorch's fused value, inf
+                avg[np.isposinf(v)] = np.inf
                 np.sqrt(avg, out=avg)
         else:
             np.sqrt(v, out=avg)
@@ -430,7 +454,8 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False):
         super().__init__(params, lr)
         where = type(self).__name__
@@ -500,7 +525,8 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
@@ -544,7 +570,8 @@ class Nadam(Optimizer):
     Dozat, T. (2016). Incorporating Nesterov momentum into Adam.
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False):
         super().__init__(params, lr)
@@ -553,20 +580,23 @@ class Nadam(Optimizer):
         self.betas = _betas(betas, where)
         self.weight_decay = _nonneg(weight_decay, "weight_decay", where)
         self.momentum_decay = _nonneg(momentum_decay, "momentum_decay", where)
-        self.decoupled_weight_decay = check_bool(decoupled_weight_decay, "decoupled_weight_decay", where)
+        self.decoupled_weight_decay = check_bool(
+            decoupled_weight_decay, "decoupled_weight_decay", where)
         for st, p in zip(self.state, self.params):
             st["exp_avg"], st["exp_avg_sq"] = np.zeros_like(p), np.zeros_like(p)
             st["mu_product"] = np.float32(1.0)
 
     def _update(self, i, p, g, tmp):
-        st, (beta1, beta2), t, lr = self.state[i], self.betas, float(self.steps), self.lr
+        st, (beta1, beta2) = self.state[i], self.betas
+        t, lr = float(self.steps), self.lr
         bias_correction2 = 1 - beta2 ** t
         if self.weight_decay != 0 and self.decoupled_weight_decay:
             p *= 1 - lr * self.weight_decay
         elif self.weight_decay != 0:
             g = self._decayed(i, g, self.weight_decay)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * self.momentum_decay)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * self.momentum_decay)))
+        mu_next = beta1 * (
+            1.0 - 0.5 * (0.96 ** ((t + 1) * self.momentum_decay)))
         st["mu_product"] = np.float32(st["mu_product"] * np.float32(mu))
         mu_product = float(st["mu_product"])
         m, v = st["exp_avg"], st["exp_avg_sq"]
@@ -616,7 +646,8 @@ class Adamax(Optimizer):
     Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization, section 7.
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
         where = type(self).__name__

@@ -46,9 +46,10 @@ def to_torch(a, device: str | None = None, requires_grad: bool = False):
 
     arr = np.asarray(a)
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"to_torch: a must hold numbers (bool, integer, float or complex), "
-                        f"got dtype {arr.dtype}")
-    if not arr.flags.writeable:          # torch warns about sharing read-only memory
+        raise TypeError("to_torch: a must hold numbers (bool, integer, float "
+                        f"or complex), got dtype {arr.dtype}")
+    # torch warns about sharing read-only memory
+    if not arr.flags.writeable:
         arr = arr.copy()
     tensor = torch.as_tensor(arr).clone().to(device or globals()["device"]())
     if requires_grad:
@@ -76,14 +77,16 @@ def tolerances(dtype) -> tuple[float, float]:
     """
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
-        raise TypeError(f"tolerances: dtype must be float32 or float64, got {dt}")
+        raise TypeError("tolerances: dtype must be float32 or float64, got "
+                        f"{dt}")
     return (1e-10, 1e-12) if dt == np.float64 else (1e-5, 1e-6)
 
 
 def _as_real64(x, name: str) -> np.ndarray:
     arr = np.asarray(to_numpy(x))
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"assert_close: {name} must hold real numbers, got dtype {arr.dtype}")
+        raise TypeError(f"assert_close: {name} must hold real numbers, got "
+                        f"dtype {arr.dtype}")
     return arr.astype(np.float64)
 
 
@@ -113,21 +116,26 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
         difference and where the largest absolute one occurs.
     """
     for name, tol in (("rtol", rtol), ("atol", atol)):
-        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)):
+        if (isinstance(tol, bool)
+                or not isinstance(tol, (int, float, np.floating))):
             raise TypeError(f"assert_close: {name} must be a real number, "
                             f"got {type(tol).__name__}")
         if not 0 <= tol < np.inf:
-            raise ValueError(f"assert_close: {name} must be in [0, inf), got {tol}")
+            raise ValueError(f"assert_close: {name} must be in [0, inf), got "
+                             f"{tol}")
     if not isinstance(equal_nan, (bool, np.bool_)):
-        raise TypeError(f"assert_close: equal_nan must be a bool, got {equal_nan!r}")
+        raise TypeError("assert_close: equal_nan must be a bool, got "
+                        f"{equal_nan!r}")
     a, e = _as_real64(actual, "actual"), _as_real64(expected, "expected")
     if a.shape != e.shape:
-        raise AssertionError(f"shape mismatch: actual {a.shape}, expected {e.shape}")
+        raise AssertionError(f"shape mismatch: actual {a.shape}, expected "
+                             f"{e.shape}")
     nan_a, nan_e = np.isnan(a), np.isnan(e)
     both_nan = nan_a & nan_e if equal_nan else np.zeros(a.shape, dtype=bool)
     if np.any((nan_a | nan_e) & ~both_nan):
         raise AssertionError(
-            f"NaN mismatch: {int(nan_a.sum())} NaNs in actual, {int(nan_e.sum())} in "
+            f"NaN mismatch: {int(nan_a.sum())} NaNs in actual, "
+            f"{int(nan_e.sum())} in "
             f"expected (equal_nan={equal_nan}); first at index "
             f"{_first(np.flatnonzero((nan_a | nan_e) & ~both_nan), a.shape)}")
     inf_a, inf_e = np.isinf(a), np.isinf(e)
@@ -135,7 +143,8 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
     if inf_bad.any():
         i = _first(np.flatnonzero(inf_bad), a.shape)
         raise AssertionError(
-            f"{int(inf_bad.sum())} of {a.size} elements differ in an infinity: actual "
+            f"{int(inf_bad.sum())} of {a.size} elements differ in an infinity: "
+            "actual "
             f"{float(a[i])!r} where {float(e[i])!r} is expected, at index {i}")
     finite = ~(nan_a | nan_e | inf_a | inf_e)
     diff = np.zeros(a.shape)
@@ -146,8 +155,10 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
     if bad.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(diff == 0, 0.0, diff / np.abs(e))
-        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        where = _first(np.array([np.argmax(diff)]), diff.shape)
         raise AssertionError(
-            f"{int(bad.sum())} of {bad.size} elements differ beyond rtol={rtol:g}, atol={atol:g}: "
-            f"max abs diff {diff.max():.3e} at index {where}, max rel diff {np.max(rel):.3e}"
+            f"{int(bad.sum())} of {bad.size} elements differ beyond "
+            f"rtol={rtol:g}, atol={atol:g}: "
+            f"max abs diff {diff.max():.3e} at index {where}, max rel diff "
+            f"{np.max(rel):.3e}"
         )

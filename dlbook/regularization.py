@@ -20,12 +20,14 @@ import numpy as np
 from ._validation import as_float_array, as_rng, check_finite, check_real
 from .early_stopping import EarlyStopping
 
-__all__ = ["dropout", "dropout_backward", "Dropout", "l2_penalty", "l1_penalty", "max_norm",
+__all__ = ["dropout", "dropout_backward", "Dropout", "l2_penalty", "l1_penalty",
+           "max_norm",
            "EarlyStopping"]
 
 
 def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
-            rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+            rng: np.random.Generator | None = None
+            ) -> tuple[np.ndarray, np.ndarray | None]:
     r"""Inverted dropout: zero each unit with probability ``p``, scale the survivors by 1/(1-p).
 
     Parameters
@@ -70,7 +72,8 @@ def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
     x = as_float_array(x, "x", "dropout")
     p = check_real(p, "p", "dropout", low=0.0, high=1.0, high_inclusive=False)
     if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"dropout: training must be a bool, got {type(training).__name__}")
+        raise TypeError("dropout: training must be a bool, got "
+                        f"{type(training).__name__}")
     rng = as_rng(rng, "dropout")
     if not training or p == 0.0:
         return x, None
@@ -105,7 +108,8 @@ def dropout_backward(dy: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         return dy
     mask = as_float_array(mask, "mask", "dropout_backward")
     if mask.shape != dy.shape:
-        raise ValueError(f"dropout_backward: mask must have the shape of dy {dy.shape}, got {mask.shape}")
+        raise ValueError("dropout_backward: mask must have the shape of dy "
+                         f"{dy.shape}, got {mask.shape}")
     return dy * mask
 
 
@@ -132,7 +136,8 @@ class Dropout:
     """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
-        self.p = check_real(p, "p", "Dropout", low=0.0, high=1.0, high_inclusive=False)
+        self.p = check_real(p, "p", "Dropout", low=0.0, high=1.0,
+                            high_inclusive=False)
         self.rng = as_rng(rng, "Dropout")
         self.training = True
         self.mask: np.ndarray | None = None
@@ -158,10 +163,12 @@ class Dropout:
 
 
 def _weight_list(weights, where: str) -> list[np.ndarray]:
-    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
-        raise TypeError(f"{where}: weights must be a list of arrays (wrap a single array as [W]), "
-                        f"got {type(weights).__name__}")
-    return [as_float_array(w, f"weights[{i}]", where) for i, w in enumerate(weights)]
+    if (isinstance(weights, np.ndarray)
+            or not isinstance(weights, (list, tuple))):
+        raise TypeError(f"{where}: weights must be a list of arrays (wrap a "
+                        f"single array as [W]), got {type(weights).__name__}")
+    return [as_float_array(w, f"weights[{i}]", where) for i,
+            w in enumerate(weights)]
 
 
 def l2_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
@@ -198,7 +205,8 @@ def l2_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
     A. Krogh and J. A. Hertz (1992), A simple weight decay can improve generalization.
     """
     weights = _weight_list(weights, "l2_penalty")
-    lam = check_real(lam, "lam", "l2_penalty", low=0.0, high=np.inf, high_inclusive=False)
+    lam = check_real(lam, "lam", "l2_penalty", low=0.0, high=np.inf,
+                     high_inclusive=False)
     value = 0.5 * lam * sum(float(np.vdot(w, w)) for w in weights)
     return value, [w * w.dtype.type(lam) for w in weights]
 
@@ -239,7 +247,8 @@ def l1_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
     R. Tibshirani (1996), Regression shrinkage and selection via the lasso.
     """
     weights = _weight_list(weights, "l1_penalty")
-    lam = check_real(lam, "lam", "l1_penalty", low=0.0, high=np.inf, high_inclusive=False)
+    lam = check_real(lam, "lam", "l1_penalty", low=0.0, high=np.inf,
+                     high_inclusive=False)
     value = lam * sum(float(np.abs(w).sum()) for w in weights)
     return value, [np.sign(w) * w.dtype.type(lam) for w in weights]
 
@@ -280,16 +289,19 @@ def max_norm(W: np.ndarray, max_value: float) -> np.ndarray:
     """
     W = as_float_array(W, "W", "max_norm")
     if W.ndim < 2:
-        raise ValueError(f"max_norm: W must be at least 2-D (rows = units), got shape {W.shape}")
-    r = check_real(max_value, "max_value", "max_norm", low=0.0, high=np.inf, high_inclusive=False)
+        raise ValueError("max_norm: W must be at least 2-D (rows = units), "
+                         f"got shape {W.shape}")
+    r = check_real(max_value, "max_value", "max_norm", low=0.0, high=np.inf,
+                   high_inclusive=False)
     check_finite(W, "W", "max_norm")
     rows = W.reshape(W.shape[0], math.prod(W.shape[1:]))
-    # Each row's norm, computed from the row divided by its largest entry so that
-    # squaring neither overflows (|w| ~ 1e30 in float32) nor underflows.
+    # Each row's norm, computed from the row divided by its largest entry so
+    # that squaring neither overflows (|w| ~ 1e30 in float32) nor underflows.
     peak = np.max(np.abs(rows), axis=1, initial=0.0)
     safe = np.where(peak > 0, peak, 1).astype(W.dtype)[:, None]
     scaled = rows / safe
     norms = peak * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
     one, r_t = W.dtype.type(1.0), W.dtype.type(r)
-    factor = np.where(norms > r_t, r_t / (norms + W.dtype.type(1e-7)), one).astype(W.dtype)
+    factor = np.where(norms > r_t, r_t / (norms + W.dtype.type(1e-7)),
+                      one).astype(W.dtype)
     return W * factor.reshape((-1,) + (1,) * (W.ndim - 1))

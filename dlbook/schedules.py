@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 
-from ._validation import check_bool, check_choice, check_positive_int, check_real
+from ._validation import (check_bool, check_choice, check_positive_int,
+                          check_real)
 
-__all__ = ["step_lr", "exponential_lr", "linear_warmup", "one_cycle", "triangular", "NewBob"]
+__all__ = ["step_lr", "exponential_lr", "linear_warmup", "one_cycle",
+           "triangular", "NewBob"]
 
 
 def _step(step, where: str) -> int:
@@ -23,7 +25,8 @@ def _step(step, where: str) -> int:
 
 def _lr(value, name: str, where: str) -> float:
     """A finite learning rate ``>= 0``."""
-    return check_real(value, name, where, low=0.0, high=math.inf, high_inclusive=False)
+    return check_real(value, name, where, low=0.0, high=math.inf,
+                      high_inclusive=False)
 
 
 def _decay(lr0: float, gamma: float, power: int) -> float:
@@ -139,9 +142,11 @@ def linear_warmup(lr0: float, step: int, warmup_steps: int) -> float:
     return lr0 * min(1.0, (step + 1) / warmup_steps)
 
 
-def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3,
+def one_cycle(step: int, total_steps: int, max_lr: float,
+              pct_start: float = 0.3,
               anneal_strategy: str = "cos", div_factor: float = 25.0,
-              final_div_factor: float = 1e4, three_phase: bool = False) -> float:
+              final_div_factor: float = 1e4,
+              three_phase: bool = False) -> float:
     r"""The 1cycle policy: warm up to ``max_lr``, then anneal far below the start.
 
     With :math:`\eta_\text{init} = \eta_\max / d`, :math:`\eta_\min = \eta_\text{init} / f`,
@@ -195,15 +200,19 @@ def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3
     total_steps = check_positive_int(total_steps, "total_steps", where)
     step = _step(step, where)
     if step > total_steps:
-        raise ValueError(f"{where}: step must be <= total_steps = {total_steps}, got {step}")
+        raise ValueError(f"{where}: step must be <= total_steps = "
+                         f"{total_steps}, got {step}")
     max_lr = _lr(max_lr, "max_lr", where)
     pct_start = check_real(pct_start, "pct_start", where, low=0.0, high=1.0)
     check_choice(anneal_strategy, "anneal_strategy", where, ("cos", "linear"))
     three_phase = check_bool(three_phase, "three_phase", where)
-    div_factor = check_real(div_factor, "div_factor", where, low=0.0, low_inclusive=False,
+    div_factor = check_real(div_factor, "div_factor", where, low=0.0,
+                            low_inclusive=False,
                             high=math.inf, high_inclusive=False)
-    final_div_factor = check_real(final_div_factor, "final_div_factor", where, low=0.0,
-                                  low_inclusive=False, high=math.inf, high_inclusive=False)
+    final_div_factor = check_real(final_div_factor, "final_div_factor", where,
+                                  low=0.0,
+                                  low_inclusive=False, high=math.inf,
+                                  high_inclusive=False)
     initial = max_lr / div_factor
     lrs = {"initial": initial, "max": max_lr, "min": initial / final_div_factor}
     if three_phase:
@@ -225,7 +234,8 @@ def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def triangular(step: int, base_lr: float, max_lr: float, step_size_up: int = 2000,
+def triangular(step: int, base_lr: float, max_lr: float,
+               step_size_up: int = 2000,
                step_size_down: int | None = None) -> float:
     r"""Triangular cyclical learning rate: linear ramps between ``base_lr`` and ``max_lr``.
 

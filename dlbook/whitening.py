@@ -17,15 +17,18 @@ from ._validation import as_float_array, check_bool, check_finite, check_real
 __all__ = ["PCA", "ZCA"]
 
 
-def _check_data(X, where: str, n_features: int | None = None, min_samples: int = 1,
+def _check_data(X, where: str, n_features: int | None = None,
+                min_samples: int = 1,
                 name: str = "X") -> np.ndarray:
     """Return ``X`` as a finite 2-D float array with the expected number of columns."""
     X = as_float_array(X, name, where, ndim=2)
     if X.shape[0] < min_samples:
-        raise ValueError(f"{where}: {name} must have at least {min_samples} samples (rows), got shape {X.shape}")
+        raise ValueError(f"{where}: {name} must have at least {min_samples} "
+                         f"samples (rows), got shape {X.shape}")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(
-            f"{where}: {name} has {X.shape[1]} features, but the estimator was fitted with {n_features} features"
+            f"{where}: {name} has {X.shape[1]} features, but the estimator was "
+            f"fitted with {n_features} features"
         )
     check_finite(X, name, where)
     return X
@@ -34,7 +37,8 @@ def _check_data(X, where: str, n_features: int | None = None, min_samples: int =
 def _check_fitted(estimator, where: str) -> None:
     if not hasattr(estimator, "mean_"):
         raise ValueError(
-            f"{where}: this {type(estimator).__name__} instance is not fitted yet; "
+            f"{where}: this {type(estimator).__name__} instance is not fitted "
+            "yet; "
             "call 'fit' with appropriate arguments before using this estimator"
         )
 
@@ -58,7 +62,8 @@ def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, X64 - mean
 
 
-def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                              np.ndarray]:
     """Eigendecomposition of the covariance (ddof=1) of centred data ``Xc`` (N, D).
 
     Returns the variances in decreasing order (clipped at 0), the eigenvectors as rows with
@@ -140,7 +145,8 @@ class PCA:
     A. Kessy, A. Lewin and K. Strimmer (2018), Optimal whitening and decorrelation.
     """
 
-    def __init__(self, n_components: int | None = None, whiten: bool = False, eps: float = 0.0):
+    def __init__(self, n_components: int | None = None, whiten: bool = False,
+                 eps: float = 0.0):
         self.n_components = n_components
         self.whiten = whiten
         self.eps = eps
@@ -160,7 +166,8 @@ class PCA:
         """
         where = "PCA.fit"
         X = _check_data(X, where, min_samples=2)
-        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf, high_inclusive=False)
+        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf,
+                         high_inclusive=False)
         whiten = check_bool(self.whiten, "whiten", where)
         n, d = X.shape
         k_max = min(n, d)
@@ -168,20 +175,23 @@ class PCA:
         if k is None:
             k = k_max
         elif isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"{where}: n_components must be an integer or None, got {type(k).__name__}")
+            raise TypeError(f"{where}: n_components must be an integer or "
+                            f"None, got {type(k).__name__}")
         elif not 1 <= k <= k_max:
             raise ValueError(
-                f"{where}: n_components must be in [1, min(n_samples, n_features)] = [1, {k_max}], got {k}"
+                f"{where}: n_components must be in [1, min(n_samples, "
+                f"n_features)] = [1, {k_max}], got {k}"
             )
         k = int(k)
         mean, Xc = _centre(X)
         if n >= 10 * d:
-            # Tall data: eigendecomposition of the D x D covariance (cheap, like scikit-learn's
-            # "covariance_eigh" solver).
+            # Tall data: eigendecomposition of the D x D covariance (cheap, like
+            # scikit-learn's "covariance_eigh" solver).
             variance, vt, zero = _covariance_eigh(Xc)
             s = np.sqrt(variance * (n - 1))
         else:
-            # Otherwise the SVD of the centred data, X_c = U S V^T (scikit-learn's "full" solver).
+            # Otherwise the SVD of the centred data, X_c = U S V^T
+            # (scikit-learn's "full" solver).
             _, s, vt = np.linalg.svd(Xc, full_matrices=False)
             variance = s**2 / (n - 1)
             zero = s <= s[0] * max(n, d) * np.finfo(np.float64).eps
@@ -189,14 +199,16 @@ class PCA:
         total = variance.sum()
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         n_zero = int(np.count_nonzero(zero[:k]))
-        # With N <= D, centring leaves at most N - 1 directions of variance: the N-th kept
-        # direction is empty by construction, not a defect of the data, and whitens to 0.
+        # With N <= D, centring leaves at most N - 1 directions of variance: the
+        # N-th kept direction is empty by construction, not a defect of the
+        # data, and whitens to 0.
         centring_zero = k == n <= d and bool(zero[k - 1])
         if whiten and eps == 0.0 and n_zero > centring_zero:
             raise ValueError(
-                f"{where}: the data have zero variance along {n_zero} of the {k} principal "
-                f"directions kept (rank {k - n_zero}); set eps > 0 or reduce n_components to at "
-                f"most {k - n_zero} to whiten"
+                f"{where}: the data have zero variance along {n_zero} of the "
+                f"{k} principal "
+                f"directions kept (rank {k - n_zero}); set eps > 0 or reduce "
+                f"n_components to at most {k - n_zero} to whiten"
             )
         dtype = X.dtype
         self.mean_ = mean.astype(dtype)
@@ -214,7 +226,8 @@ class PCA:
     def _scale(self) -> np.ndarray:
         """Per-component standard deviation used by whitening, sqrt(d_i + eps), in float64
         (set to infinity along an empty direction, whose whitened coordinate is 0)."""
-        return np.where(self._empty, np.inf, np.sqrt(self._fit64[2] + self._eps))
+        return np.where(self._empty, np.inf,
+                        np.sqrt(self._fit64[2] + self._eps))
 
     def transform(self, X) -> np.ndarray:
         r"""Project ``X`` onto the principal directions (and whiten when asked).
@@ -264,7 +277,8 @@ class PCA:
         _check_fitted(self, where)
         Y = as_float_array(Y, "Y", where, ndim=2)
         if Y.shape[1] != self.n_components_:
-            raise ValueError(f"{where}: Y must have {self.n_components_} columns, got shape {Y.shape}")
+            raise ValueError(f"{where}: Y must have {self.n_components_} "
+                             f"columns, got shape {Y.shape}")
         mean, comps, _ = self._fit64
         Y64 = Y.astype(np.float64, copy=False)
         if self._whiten:
@@ -359,14 +373,16 @@ class ZCA:
         """
         where = "ZCA.fit"
         X = _check_data(X, where, min_samples=2)
-        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf, high_inclusive=False)
+        eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf,
+                         high_inclusive=False)
         d = X.shape[1]
         mean, Xc = _centre(X)
         lam, comps, zero = _covariance_eigh(Xc)
         n_zero = int(np.count_nonzero(zero))
         if eps == 0.0 and n_zero:
             raise ValueError(
-                f"{where}: the data have zero variance along {n_zero} of {d} directions "
+                f"{where}: the data have zero variance along {n_zero} of {d} "
+                "directions "
                 "(the covariance is singular); set eps > 0 to whiten them"
             )
         E = comps.T
@@ -397,7 +413,8 @@ class ZCA:
         _check_fitted(self, "ZCA.transform")
         X = _check_data(X, "ZCA.transform", n_features=self.n_features_in_)
         mean, W, _ = self._fit64
-        return ((X.astype(np.float64, copy=False) - mean) @ W).astype(X.dtype, copy=False)
+        Y = (X.astype(np.float64, copy=False) - mean) @ W
+        return Y.astype(X.dtype, copy=False)
 
     def inverse_transform(self, Y) -> np.ndarray:
         r"""Undo the whitening: :math:`X = Y W^{-1} + \mu`.
@@ -412,9 +429,11 @@ class ZCA:
             Data in the original space, dtype of ``Y``.
         """
         _check_fitted(self, "ZCA.inverse_transform")
-        Y = _check_data(Y, "ZCA.inverse_transform", n_features=self.n_features_in_, name="Y")
+        Y = _check_data(Y, "ZCA.inverse_transform",
+                        n_features=self.n_features_in_, name="Y")
         mean, _, W_inv = self._fit64
-        return (Y.astype(np.float64, copy=False) @ W_inv + mean).astype(Y.dtype, copy=False)
+        X = Y.astype(np.float64, copy=False) @ W_inv + mean
+        return X.astype(Y.dtype, copy=False)
 
     def fit_transform(self, X) -> np.ndarray:
         """Fit to ``X`` and return ``transform(X)``.

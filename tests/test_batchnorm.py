@@ -1,6 +1,7 @@
 """Tests for dlbook.batchnorm: values and gradients against PyTorch, finite differences,
 running statistics against torch.nn.BatchNorm1d step by step, hard input and bad input."""
 
+import mpmath
 import numpy as np
 import pytest
 import torch
@@ -283,18 +284,51 @@ def test_bad_input_refused(rng):
         bn.backward(np.ones((2, 3)))
 
 
+def _mpmath_bn(x, gamma, beta, dy, eps=1e-5, digits=50):
+    """y, dx, dgamma, dbeta of training-mode batch norm in ``digits``-digit arithmetic (the
+    float64 inputs are exact binary numbers, so this is the true value, rounded at the end)."""
+    with mpmath.workdps(digits):
+        n, d = x.shape
+        X, DY = mpmath.matrix(x.tolist()), mpmath.matrix(dy.tolist())
+        y, dx = np.empty((n, d)), np.empty((n, d))
+        dgamma, dbeta = np.empty(d), np.empty(d)
+        for j in range(d):
+            col = [X[i, j] for i in range(n)]
+            mean = mpmath.fsum(col) / n
+            var = mpmath.fsum((v - mean) ** 2 for v in col) / n
+            inv_std = 1 / mpmath.sqrt(var + mpmath.mpf(eps))
+            x_hat = [(v - mean) * inv_std for v in col]
+            g = [DY[i, j] for i in range(n)]
+            db = mpmath.fsum(g)
+            dg = mpmath.fsum(gi * xi for gi, xi in zip(g, x_hat))
+            for i in range(n):
+                y[i, j] = float(mpmath.mpf(gamma[j]) * x_hat[i] + mpmath.mpf(beta[j]))
+                dx[i, j] = float(mpmath.mpf(gamma[j]) * inv_std / n
+                                 * (n * g[i] - db - x_hat[i] * dg))
+            dgamma[j], dbeta[j] = float(dg), float(db)
+    return y, dx, dgamma, dbeta
+
+
+def test_mpmath_reference_matches_torch_on_a_well_scaled_batch(rng):
+    """The 50-digit reference itself agrees with PyTorch where both are accurate."""
+    x, gamma, beta, dy = _inputs(rng, 7, 3, np.float64)
+    for a, e in zip(_mpmath_bn(x, gamma, beta, dy), _torch_bn(x, gamma, beta, dy, "cpu")):
+        np.testing.assert_allclose(a, to_numpy(e), rtol=1e-12, atol=1e-13)
+
+
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(2, 24), d=st.integers(1, 6), log_scale=st.floats(-3, 3),
        loc=st.floats(-100, 100), seed=st.integers(0, 2**32 - 1))
 def test_hypothesis_shapes_and_scales(n, d, log_scale, loc, seed):
+    """Against a 50-digit reference: on badly scaled inputs (|loc| / scale up to 1e5) PyTorch's
+    float64 batch norm is the less accurate side (errors near 1e-10, against ~1e-11 for dlbook's
+    corrected two-pass mean), so comparing with it failed for about 1 seed in 30."""
     rng = np.random.default_rng(seed)
     x, gamma, beta, dy = _inputs(rng, n, d, np.float64, loc=loc, scale=10.0**log_scale)
     y, cache = batchnorm_forward(x, gamma, beta)
     dx, dgamma, dbeta = batchnorm_backward(dy, cache)
-    yt, dxt, dgt, dbt = _torch_bn(x, gamma, beta, dy, "cpu")
     # relative to the largest entry: entries of dx that cancel to ~0 carry absolute rounding error
-    for a, e in ((y, yt), (dx, dxt), (dgamma, dgt), (dbeta, dbt)):
-        e = to_numpy(e)
+    for a, e in zip((y, dx, dgamma, dbeta), _mpmath_bn(x, gamma, beta, dy)):
         np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(e).max()))
     staged = batchnorm_backward_staged(dy, cache)
     for a, b in zip((dx, dgamma, dbeta), staged):
