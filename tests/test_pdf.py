@@ -67,10 +67,9 @@ def normalize(text: str) -> str:
 
 def literal_fragments(heading: str) -> list:
     """The parts of a MyST heading printed as written: roles ({ref}`x` prints the target's
-    title) and math are left out, inline-code backticks and emphasis marks dropped."""
+    title) and math are left out, inline-code backticks and bold/italic stars dropped."""
     pieces = re.split(r"\{[a-z:]+\}`[^`]*`|\$[^$]*\$", heading)
-    return [p for p in (normalize(re.sub(r"[`*_]{1,2}(?=\S)|(?<=\S)[`*_]{1,2}", "", piece))
-                        for piece in pieces) if len(p) >= 3]
+    return [p for p in (normalize(re.sub(r"`|\*{1,2}", "", piece)) for piece in pieces) if len(p) >= 3]
 
 
 @functools.lru_cache(maxsize=None)
@@ -83,10 +82,10 @@ def reader():
 
 @functools.lru_cache(maxsize=None)
 def page_texts() -> tuple:
-    """The text layer, page by page, as poppler's pdftotext reads it (pypdf's extract_text
-    reads the same text but takes minutes for a book)."""
+    """The text layer, page by page, as poppler's pdftotext reads it with the page's layout
+    (a line keeps its page number; pypdf's extract_text takes minutes for a book)."""
     assert PDF.is_file(), f"no PDF at {PDF}: run `make pdf` first"
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(PDF), "-"], check=True,
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(PDF), "-"], check=True,
                           capture_output=True, text=True).stdout
     return tuple(text.split("\f")[:len(reader().pages)])
 
@@ -138,7 +137,7 @@ def test_contents_carry_page_numbers():
     assert numbers == sorted(numbers) and numbers[-1] <= len(reader().pages)
 
 
-@pytest.mark.parametrize("pattern", [r"\frac", "$$", r"\(", r"\[", r"\begin{", r"\mathbf"])
+@pytest.mark.parametrize("pattern", [r"\frac", "$$", r"\(", r"\[", r"\begin{", r"\mathbf", r"\texttt"])
 def test_no_raw_tex_in_the_text_layer(pattern):
     hits = [i + 1 for i, text in enumerate(page_texts()) if pattern in text]
     assert not hits, f"raw TeX {pattern!r} on pages {hits[:10]}"

@@ -66,14 +66,13 @@ nav.pdf-toc li.level-2 { margin-top: 0.6em; font-weight: 600; }
 nav.pdf-toc li.level-3 { padding-left: 2em; font-size: 0.95em; }
 nav.pdf-toc a { display: flex; color: inherit; text-decoration: none; }
 nav.pdf-toc .pdf-toc-title { flex: 1 1 auto; }
-nav.pdf-toc .pdf-toc-title::after { content: ""; }
 nav.pdf-toc .pdf-page, p.pdf-solution-ref .pdf-page { display: inline-block; width: 2.2em;
   text-align: right; font-variant-numeric: tabular-nums; }
 section.pdf-solutions { break-before: page; }
 p.pdf-solution-ref { font-style: italic; margin-top: 0.2em; }
 """
 
-# Runs in the page once MathJax is done.  Returns nothing; the page keeps the new DOM.
+# Runs in the page once MathJax is done; the page keeps the new DOM, the caller gets counts.
 PREPARE_JS = """(placeholder) => {
   // Hidden cells (myst-nb <details>) and toggled blocks (sphinx-togglebutton) are shown.
   document.querySelectorAll('details').forEach(d => d.open = true);
@@ -132,7 +131,7 @@ PREPARE_JS = """(placeholder) => {
       solutionCount += 1;
     }
     // After the last section of the chapter (its exercises) and before its references.
-    const refs = [...chapter.querySelectorAll(':scope > section')].filter(s => heading(s) && /^references/i.test(title(heading(s))));
+    const refs = [...chapter.querySelectorAll(':scope > section')].filter(s => heading(s) && /(^|\s)references$/i.test(title(heading(s))));
     chapter.insertBefore(part, refs.length ? refs[0] : null);
   }
   // The table of contents: every chapter/appendix (<h2>) and each of its sections (<h3>).
@@ -170,7 +169,7 @@ def build_singlehtml(build_dir: Path) -> Path:
     return page
 
 
-def destination_pages(pdf: bytes) -> dict:
+def destination_pages(pdf: bytes) -> tuple:
     """Map each named destination (an element id) of a PDF to its 1-based page number.
 
     Returns ``(pages, page_count)``.
@@ -184,7 +183,7 @@ def destination_pages(pdf: bytes) -> dict:
 
 
 def print_pdf(page_file: Path, output: Path, title: str) -> dict:
-    """Print the single-page book to ``output``; return numbers for the log."""
+    """Print the single-page book to ``output``; return counts and timings for the log."""
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(_QuietHandler, directory=str(page_file.parent))
@@ -215,6 +214,7 @@ def print_pdf(page_file: Path, output: Path, title: str) -> dict:
                 "--disable-component-update", "--disable-sync", "--disable-quic"])
             tab = browser.new_page(viewport={"width": 1000, "height": 1400})
             tab.route("**/*", route)
+            start = time.perf_counter()
             tab.goto(url, wait_until="load", timeout=180_000)
             tab.wait_for_function("() => Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise)",
                                   timeout=60_000)
@@ -228,7 +228,9 @@ def print_pdf(page_file: Path, output: Path, title: str) -> dict:
             tab.add_style_tag(content=PRINT_CSS)
             stats = tab.evaluate(PREPARE_JS, PLACEHOLDER)
             tab.evaluate("() => Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+            loaded = time.perf_counter()
             first = tab.pdf(**options)
+            printed = time.perf_counter()
             pages, count = destination_pages(first)
             targets = tab.evaluate("() => [...document.querySelectorAll('.pdf-page')].map(s => s.dataset.target)")
             missing = sorted({t for t in targets if t not in pages})
@@ -237,6 +239,7 @@ def print_pdf(page_file: Path, output: Path, title: str) -> dict:
             tab.evaluate("""(pages) => document.querySelectorAll('.pdf-page').forEach(
                 s => { s.textContent = String(pages[s.dataset.target]); })""", pages)
             second = tab.pdf(**options)
+            timings = (loaded - start, printed - loaded, time.perf_counter() - printed)
             pages2, count2 = destination_pages(second)
             moved = [t for t in targets if pages2.get(t) != pages[t]]
             if count2 != count or moved:
@@ -249,7 +252,7 @@ def print_pdf(page_file: Path, output: Path, title: str) -> dict:
         raise SystemExit(f"make_pdf: the page asked for {len(outside)} outside resources, e.g. {outside[:3]}")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(second)
-    return dict(stats, pages=count2, bytes=len(second))
+    return dict(stats, pages=count2, bytes=len(second), timings=timings)
 
 
 def book_title() -> str:
@@ -274,7 +277,8 @@ def main(argv=None) -> int:
     done = time.perf_counter()
     print(f"make_pdf: {args.output}: {stats['pages']} pages, {stats['bytes'] / 1e6:.1f} MB, "
           f"{stats['chapters']} <h2> sections, {stats['entries']} contents entries, "
-          f"{stats['solutions']} solutions moved; singlehtml {built - start:.0f} s, print {done - built:.0f} s")
+          f"{stats['solutions']} solutions moved; singlehtml {built - start:.0f} s, print {done - built:.0f} s "
+          "(load and MathJax {:.0f} s, first pass {:.0f} s, second pass {:.0f} s)".format(*stats["timings"]))
     return 0
 
 
