@@ -13,6 +13,7 @@ __all__ = [
     "clipping",
     "data",
     "early_stopping",
+    "exercises",
     "forward_mode",
     "gradcheck",
     "graph",
