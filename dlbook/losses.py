@@ -161,10 +161,10 @@ def binary_cross_entropy_with_logits(
     return loss, ((probability - t) / z.size).astype(z.dtype, copy=False)
 
 
-# ----------------------------------------------------------------------------------------------
-# Information measures between discrete distributions (chapter 2, "Entropy, cross-entropy and
-# KL divergence").  Unlike the losses above they take probabilities, not logits, and return
-# values only.
+# ------------------------------------------------------------------------------
+# Information measures between discrete distributions (chapter 2, "Entropy,
+# cross-entropy and KL divergence").  Unlike the losses above they take
+# probabilities, not logits, and return values only.
 
 def _check_distributions(where: str, **arrays) -> list[np.ndarray]:
     """Validate probability vectors along the last axis: finite, >= 0, summing to 1.
