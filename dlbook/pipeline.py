@@ -47,13 +47,19 @@ def _stack(elements: list, where: str):
     if isinstance(first, tuple):
         for e in elements:
             if not isinstance(e, tuple) or len(e) != len(first):
-                raise ValueError(f"{where}: every element must be a tuple of {len(first)} "
-                                 f"components, got {type(e).__name__}")
-        return tuple(_stack([e[k] for e in elements], where) for k in range(len(first)))
+                raise ValueError(
+                    f"{where}: every element must be a tuple of {len(first)} "
+                    f"components, got {type(e).__name__}"
+                )
+        return tuple(
+            _stack([e[k] for e in elements], where) for k in range(len(first))
+        )
     shapes = {np.shape(e) for e in elements}
     if len(shapes) != 1:
-        raise ValueError(f"{where}: elements of one batch must have the same shape, "
-                         f"got shapes {sorted(shapes)}")
+        raise ValueError(
+            f"{where}: elements of one batch must have the same shape, "
+            f"got shapes {sorted(shapes)}"
+        )
     return np.stack([np.asarray(e) for e in elements])
 
 
@@ -87,7 +93,9 @@ class Dataset:
     def __repr__(self) -> str:
         return f"Dataset({self._description})"
 
-    def _then(self, make_iterator: Callable[[], Iterator], step: str) -> Dataset:
+    def _then(
+        self, make_iterator: Callable[[], Iterator], step: str
+    ) -> Dataset:
         return Dataset(make_iterator, f"{self._description}.{step}")
 
     # ------------------------------------------------------------------ sources
@@ -112,22 +120,35 @@ class Dataset:
         """
         where = "Dataset.from_tensor_slices"
         if isinstance(data, list):
-            raise TypeError(f"{where}: data must be an ndarray or a tuple of ndarrays, got list "
-                            f"(write tuple(...) for several arrays, np.asarray(...) for one)")
+            raise TypeError(
+                f"{where}: data must be an ndarray or a tuple of ndarrays, got"
+                " list (write tuple(...) for several arrays, np.asarray(...)"
+                " for one)"
+            )
         parts = data if isinstance(data, tuple) else (data,)
         if not parts:
-            raise ValueError(f"{where}: data is an empty tuple; pass at least one array")
+            raise ValueError(
+                f"{where}: data is an empty tuple; pass at least one array"
+            )
         arrays = []
         for k, a in enumerate(parts):
             if not isinstance(a, np.ndarray):
-                raise TypeError(f"{where}: data[{k}] must be an ndarray, got {type(a).__name__}")
+                raise TypeError(
+                    f"{where}: data[{k}] must be an ndarray, got"
+                    f" {type(a).__name__}"
+                )
             if a.ndim == 0:
-                raise ValueError(f"{where}: data[{k}] must have a first (sample) dimension, "
-                                 f"got a 0-d array")
+                raise ValueError(
+                    f"{where}: data[{k}] must have a first (sample) dimension, "
+                    "got a 0-d array"
+                )
             arrays.append(a)
         lengths = [len(a) for a in arrays]
         if len(set(lengths)) != 1:
-            raise ValueError(f"{where}: the arrays of data must have the same length, got {lengths}")
+            raise ValueError(
+                f"{where}: the arrays of data must have the same length, got"
+                f" {lengths}"
+            )
         single = not isinstance(data, tuple)
 
         def iterate():
@@ -150,14 +171,22 @@ class Dataset:
         -------
         Dataset
         """
-        if isinstance(elements, (str, bytes)) or not isinstance(elements, Iterable):
-            raise TypeError(f"Dataset.from_elements: elements must be a list or another finite "
-                            f"iterable, got {type(elements).__name__}")
+        if isinstance(elements, (str, bytes)) or not isinstance(
+            elements, Iterable
+        ):
+            raise TypeError(
+                "Dataset.from_elements: elements must be a list or another"
+                f" finite iterable, got {type(elements).__name__}"
+            )
         items = list(elements)
-        return Dataset(lambda: iter(items), f"from_elements({len(items)} elements)")
+        return Dataset(
+            lambda: iter(items), f"from_elements({len(items)} elements)"
+        )
 
     @staticmethod
-    def list_files(names, shuffle: bool = True, rng: np.random.Generator | None = None) -> Dataset:
+    def list_files(
+        names, shuffle: bool = True, rng: np.random.Generator | None = None
+    ) -> Dataset:
         """The names of files (or of in-memory shards), in a random order at every pass.
 
         Parameters
@@ -181,25 +210,37 @@ class Dataset:
         """
         where = "Dataset.list_files"
         if isinstance(names, str) or not isinstance(names, Iterable):
-            raise TypeError(f"{where}: names must be a sequence of strings, got {type(names).__name__}")
+            raise TypeError(
+                f"{where}: names must be a sequence of strings, got"
+                f" {type(names).__name__}"
+            )
         names = list(names)
         if not names:
             raise ValueError(f"{where}: names is empty; pass at least one name")
         for k, name in enumerate(names):
             if not isinstance(name, str):
-                raise TypeError(f"{where}: names[{k}] must be a str, got {type(name).__name__}")
+                raise TypeError(
+                    f"{where}: names[{k}] must be a str, got"
+                    f" {type(name).__name__}"
+                )
         rng = as_rng(rng, where) if shuffle else None
 
         def iterate():
-            order = rng.permutation(len(names)) if shuffle else range(len(names))
+            order = (
+                rng.permutation(len(names)) if shuffle else range(len(names))
+            )
             for k in order:
                 yield names[k]
 
         return Dataset(iterate, f"list_files({len(names)} names)")
 
     # --------------------------------------------------------------- operations
-    def map(self, fn: Callable, num_parallel_calls: int | None = None,
-            rng: np.random.Generator | None = None) -> Dataset:
+    def map(
+        self,
+        fn: Callable,
+        num_parallel_calls: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Dataset:
         r"""Apply ``fn`` to every element, optionally on ``num_parallel_calls`` threads.
 
         Parameters
@@ -228,8 +269,12 @@ class Dataset:
         """
         where = "Dataset.map"
         if not callable(fn):
-            raise TypeError(f"{where}: fn must be callable, got {type(fn).__name__}")
-        workers = _check_optional_count(num_parallel_calls, "num_parallel_calls", where)
+            raise TypeError(
+                f"{where}: fn must be callable, got {type(fn).__name__}"
+            )
+        workers = _check_optional_count(
+            num_parallel_calls, "num_parallel_calls", where
+        )
         if rng is not None:
             rng = as_rng(rng, where)
 
@@ -241,7 +286,9 @@ class Dataset:
 
         def seeded():
             for element in self:
-                yield element, (None if rng is None else int(rng.integers(2**63)))
+                yield element, (
+                    None if rng is None else int(rng.integers(2**63))
+                )
 
         def serial():
             for element, seed in seeded():
@@ -263,10 +310,14 @@ class Dataset:
                 pool.shutdown(wait=True)
 
         name = getattr(fn, "__name__", type(fn).__name__)
-        return self._then(serial if workers is None else parallel,
-                          f"map({name}, num_parallel_calls={workers})")
+        return self._then(
+            serial if workers is None else parallel,
+            f"map({name}, num_parallel_calls={workers})",
+        )
 
-    def shuffle(self, buffer_size: int, rng: np.random.Generator | None = None) -> Dataset:
+    def shuffle(
+        self, buffer_size: int, rng: np.random.Generator | None = None
+    ) -> Dataset:
         r"""Shuffle with a buffer of ``buffer_size`` elements (a new order at every pass).
 
         The buffer is filled with the first ``buffer_size`` elements; then each output is
@@ -334,7 +385,10 @@ class Dataset:
         where = "Dataset.batch"
         batch_size = check_positive_int(batch_size, "batch_size", where)
         if not isinstance(drop_remainder, (bool, np.bool_)):
-            raise TypeError(f"{where}: drop_remainder must be a bool, got {type(drop_remainder).__name__}")
+            raise TypeError(
+                f"{where}: drop_remainder must be a bool, got"
+                f" {type(drop_remainder).__name__}"
+            )
 
         def iterate():
             group = []
@@ -346,7 +400,10 @@ class Dataset:
             if group and not drop_remainder:
                 yield _stack(group, where)
 
-        return self._then(iterate, f"batch({batch_size}, drop_remainder={bool(drop_remainder)})")
+        return self._then(
+            iterate,
+            f"batch({batch_size}, drop_remainder={bool(drop_remainder)})",
+        )
 
     def repeat(self, count: int | None = None) -> Dataset:
         """Run the upstream pipeline ``count`` times in a row (forever for None).
@@ -379,12 +436,16 @@ class Dataset:
                     yielded = True
                     yield element
                 passes += 1
-                if not yielded:   # an empty upstream would otherwise loop forever
+                if (
+                    not yielded
+                ):  # an empty upstream would otherwise loop forever
                     return
 
         return self._then(iterate, f"repeat({count})")
 
-    def interleave(self, fn: Callable, cycle_length: int, block_length: int = 1) -> Dataset:
+    def interleave(
+        self, fn: Callable, cycle_length: int, block_length: int = 1
+    ) -> Dataset:
         """Map every element to a dataset and read ``cycle_length`` of them in turn.
 
         The datasets ``fn(element)`` of ``cycle_length`` input elements are read in round
@@ -411,18 +472,22 @@ class Dataset:
         """
         where = "Dataset.interleave"
         if not callable(fn):
-            raise TypeError(f"{where}: fn must be callable, got {type(fn).__name__}")
+            raise TypeError(
+                f"{where}: fn must be callable, got {type(fn).__name__}"
+            )
         cycle_length = check_positive_int(cycle_length, "cycle_length", where)
         block_length = check_positive_int(block_length, "block_length", where)
 
         def open_dataset(element):
             inner = fn(element)
             if not isinstance(inner, Iterable):
-                raise TypeError(f"{where}: fn must return a Dataset or another iterable, "
-                                f"got {type(inner).__name__}")
+                raise TypeError(
+                    f"{where}: fn must return a Dataset or another iterable, "
+                    f"got {type(inner).__name__}"
+                )
             return iter(inner)
 
-        def iterate():   # TensorFlow's deterministic order, slot by slot
+        def iterate():  # TensorFlow's deterministic order, slot by slot
             sources, end = iter(self), object()
             slots: list[Iterator | None] = [None] * cycle_length
             inputs_left, n_open, k, taken = True, 0, 0, 0
@@ -445,8 +510,11 @@ class Dataset:
                         slots[k], n_open = None, n_open - 1
                 k, taken = (k + 1) % cycle_length, 0
 
-        return self._then(iterate, f"interleave(cycle_length={cycle_length}, "
-                                   f"block_length={block_length})")
+        return self._then(
+            iterate,
+            f"interleave(cycle_length={cycle_length}, "
+            f"block_length={block_length})",
+        )
 
     def take(self, count: int) -> Dataset:
         """The first ``count`` elements (fewer if the dataset is shorter).
@@ -493,7 +561,9 @@ class Dataset:
         -----
         ``tf.data.Dataset.prefetch(buffer_size)``.
         """
-        buffer_size = check_positive_int(buffer_size, "buffer_size", "Dataset.prefetch")
+        buffer_size = check_positive_int(
+            buffer_size, "buffer_size", "Dataset.prefetch"
+        )
         done = object()
 
         def iterate():
@@ -516,14 +586,19 @@ class Dataset:
                         if not put((element, None)):
                             return
                     put((done, None))
-                except BaseException as error:   # handed to the consumer, raised there
+                except (
+                    BaseException
+                ) as error:  # handed to the consumer, raised there
                     put((done, error))
                 finally:
                     close = getattr(elements, "close", None)
                     if close is not None:
-                        close()    # runs the upstream clean-up (e.g. a map's thread pool)
+                        # runs the upstream clean-up (e.g. a map's thread pool)
+                        close()
 
-            worker = threading.Thread(target=produce, daemon=True, name="dlbook-prefetch")
+            worker = threading.Thread(
+                target=produce, daemon=True, name="dlbook-prefetch"
+            )
             worker.start()
             try:
                 while True:

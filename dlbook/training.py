@@ -26,12 +26,24 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from . import activations, losses
-from ._validation import as_float_array, check_choice, check_positive_int, check_real
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_positive_int,
+    check_real,
+)
 from .early_stopping import EarlyStopping
 from .optim import Optimizer
 
-__all__ = ["Activation", "Sequential", "History", "Callback", "EarlyStoppingCallback",
-           "LearningRateScheduler", "LOSSES"]
+__all__ = [
+    "Activation",
+    "Sequential",
+    "History",
+    "Callback",
+    "EarlyStoppingCallback",
+    "LearningRateScheduler",
+    "LOSSES",
+]
 
 LOSSES = {
     "cross_entropy": losses.softmax_cross_entropy,
@@ -40,7 +52,16 @@ LOSSES = {
 }
 """Loss names accepted by :meth:`Sequential.compile`, each ``f(outputs, targets) -> (loss, d_outputs)``."""
 
-_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish", "softplus")
+_ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "swish",
+    "softplus",
+)
 
 
 class Activation:
@@ -110,20 +131,27 @@ class Sequential:
 
     def __init__(self, layers):
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
-            raise TypeError(f"Sequential: layers must be a list of layers, got {type(layers).__name__}")
+            raise TypeError(
+                "Sequential: layers must be a list of layers, got"
+                f" {type(layers).__name__}"
+            )
         layers = list(layers)
         if not layers:
-            raise ValueError("Sequential: layers is empty; pass at least one layer")
+            raise ValueError(
+                "Sequential: layers is empty; pass at least one layer"
+            )
         for k, layer in enumerate(layers):
             if not (_has(layer, "forward") and _has(layer, "backward")):
-                raise TypeError(f"Sequential: layers[{k}] ({type(layer).__name__}) needs forward "
-                                f"and backward methods")
+                raise TypeError(
+                    f"Sequential: layers[{k}] ({type(layer).__name__}) needs"
+                    " forward and backward methods"
+                )
         self.layers = layers
         self.training = True
         self.stop_training = False
         self._compiled = False
 
-    # ----------------------------------------------------------------- the model
+    # ------------------------------------------------------------- the model
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return the output of the last layer for the input ``x`` (N, D_in)."""
         for layer in self.layers:
@@ -138,11 +166,21 @@ class Sequential:
 
     def params(self) -> list[np.ndarray]:
         """The layers' own parameter arrays, in order (as ``torch.nn.Sequential.parameters()``)."""
-        return [p for layer in self.layers if _has(layer, "params") for p in layer.params()]
+        return [
+            p
+            for layer in self.layers
+            if _has(layer, "params")
+            for p in layer.params()
+        ]
 
     def grads(self) -> list[np.ndarray]:
         """The gradients of the last :meth:`backward`, matching :meth:`params`."""
-        return [g for layer in self.layers if _has(layer, "grads") for g in layer.grads()]
+        return [
+            g
+            for layer in self.layers
+            if _has(layer, "grads")
+            for g in layer.grads()
+        ]
 
     def train(self) -> Sequential:
         """Put every layer that has a training mode into it; return self."""
@@ -190,21 +228,36 @@ class Sequential:
         where = "Sequential.load_state_dict"
         own = self.state_dict()
         if not isinstance(state, dict):
-            raise TypeError(f"{where}: state must be a dict, got {type(state).__name__}")
+            raise TypeError(
+                f"{where}: state must be a dict, got {type(state).__name__}"
+            )
         if set(state) != set(own):
-            missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-            raise ValueError(f"{where}: keys do not match; missing {missing}, unexpected {extra}")
+            missing, extra = sorted(set(own) - set(state)), sorted(
+                set(state) - set(own)
+            )
+            raise ValueError(
+                f"{where}: keys do not match; missing {missing}, unexpected"
+                f" {extra}"
+            )
         for key, value in state.items():
             value = np.asarray(value)
             if value.shape != own[key].shape:
-                raise ValueError(f"{where}: state[{key!r}] must have shape {own[key].shape}, "
-                                 f"got {value.shape}")
+                raise ValueError(
+                    f"{where}: state[{key!r}] must have shape {own[key].shape},"
+                    f" got {value.shape}"
+                )
             k, name = key.split(".", 1)
             np.copyto(getattr(self.layers[int(k)], name), value)
 
     def __repr__(self) -> str:
-        inner = ",\n  ".join(repr(layer) if type(layer).__repr__ is not object.__repr__
-                             else type(layer).__name__ for layer in self.layers)
+        inner = ",\n  ".join(
+            (
+                repr(layer)
+                if type(layer).__repr__ is not object.__repr__
+                else type(layer).__name__
+            )
+            for layer in self.layers
+        )
         return f"Sequential(\n  {inner}\n)"
 
     # --------------------------------------------------------- compile and fit
@@ -225,24 +278,38 @@ class Sequential:
         """
         where = "Sequential.compile"
         if isinstance(loss, str):
-            self._loss = LOSSES[check_choice(loss, "loss", where, tuple(LOSSES))]
+            self._loss = LOSSES[
+                check_choice(loss, "loss", where, tuple(LOSSES))
+            ]
         elif callable(loss):
             self._loss = loss
         else:
-            raise TypeError(f"{where}: loss must be a name or a callable, got {type(loss).__name__}")
+            raise TypeError(
+                f"{where}: loss must be a name or a callable, got"
+                f" {type(loss).__name__}"
+            )
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{where}: optimizer must be a dlbook.optim optimizer, "
-                            f"got {type(optimizer).__name__}")
+            raise TypeError(
+                f"{where}: optimizer must be a dlbook.optim optimizer, "
+                f"got {type(optimizer).__name__}"
+            )
         own = self.params()
         self._trained = []
         for i, p in enumerate(optimizer.params):
             found = [k for k, q in enumerate(own) if q is p]
             if not found:
-                raise ValueError(f"{where}: optimizer must be built on arrays of this model's "
-                                 f"params(); its params[{i}] (shape {p.shape}) is not one of them")
+                raise ValueError(
+                    f"{where}: optimizer must be built on arrays of this"
+                    f" model's params(); its params[{i}] (shape {p.shape}) is"
+                    " not one of them"
+                )
             self._trained.append(found[0])
-        if isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable):
-            raise TypeError(f"{where}: metrics must be a list, got {type(metrics).__name__}")
+        if isinstance(metrics, (str, bytes)) or not isinstance(
+            metrics, Iterable
+        ):
+            raise TypeError(
+                f"{where}: metrics must be a list, got {type(metrics).__name__}"
+            )
         self._metrics = {}
         for m in metrics:
             if m == "accuracy":
@@ -250,43 +317,68 @@ class Sequential:
             elif callable(m):
                 self._metrics[getattr(m, "__name__", "metric")] = m
             else:
-                raise ValueError(f"{where}: every metric must be 'accuracy' or a callable, got {m!r}")
+                raise ValueError(
+                    f"{where}: every metric must be 'accuracy' or a callable,"
+                    f" got {m!r}"
+                )
         self.optimizer = optimizer
         self._compiled = True
         return self
 
     def _check_compiled(self, where: str) -> None:
         if not self._compiled:
-            raise RuntimeError(f"{where}: call compile(loss, optimizer, metrics) first")
+            raise RuntimeError(
+                f"{where}: call compile(loss, optimizer, metrics) first"
+            )
 
     def _batches(self, x, y, batch_size, rng, shuffle, where):
         """A function returning one epoch of (x, y) batches (arrays or a re-iterable dataset)."""
         if y is None:
-            if isinstance(x, np.ndarray) or not isinstance(x, Iterable) or iter(x) is x:
-                raise TypeError(f"{where}: without y, x must be a re-iterable dataset of "
-                                f"(x, y) batches (e.g. a dlbook.pipeline.Dataset), got "
-                                f"{type(x).__name__}")
+            if (
+                isinstance(x, np.ndarray)
+                or not isinstance(x, Iterable)
+                or iter(x) is x
+            ):
+                raise TypeError(
+                    f"{where}: without y, x must be a re-iterable dataset of "
+                    "(x, y) batches (e.g. a dlbook.pipeline.Dataset), got "
+                    f"{type(x).__name__}"
+                )
             return lambda: iter(x)
         x = as_float_array(x, "x", where)
         y = np.asarray(y)
         if len(x) != len(y):
-            raise ValueError(f"{where}: x and y must have the same length, got {len(x)} and {len(y)}")
+            raise ValueError(
+                f"{where}: x and y must have the same length, got {len(x)} and"
+                f" {len(y)}"
+            )
         batch_size = check_positive_int(batch_size, "batch_size", where)
         if shuffle and not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{where}: rng must be a numpy.random.Generator (the source of the "
-                            f"shuffling), got {type(rng).__name__}")
+            raise TypeError(
+                f"{where}: rng must be a numpy.random.Generator (the source of"
+                f" the shuffling), got {type(rng).__name__}"
+            )
 
         def epoch():
             order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
             for start in range(0, len(x), batch_size):
-                index = order[start:start + batch_size]
+                index = order[start : start + batch_size]
                 yield x[index], y[index]
 
         return epoch
 
-    def fit(self, x, y=None, epochs: int = 1, batch_size: int = 32, validation_data=None,
-            callbacks=(), rng: np.random.Generator | None = None, shuffle: bool = True,
-            progress: bool = True) -> History:
+    def fit(
+        self,
+        x,
+        y=None,
+        epochs: int = 1,
+        batch_size: int = 32,
+        validation_data=None,
+        callbacks=(),
+        rng: np.random.Generator | None = None,
+        shuffle: bool = True,
+        progress: bool = True,
+    ) -> History:
         r"""Train for ``epochs`` passes over the data; return the :class:`History`.
 
         Every step: ``forward``, the loss and its gradient, ``backward``, the callbacks'
@@ -323,15 +415,20 @@ class Sequential:
         self._check_compiled(where)
         epochs = check_positive_int(epochs, "epochs", where)
         epoch_batches = self._batches(x, y, batch_size, rng, shuffle, where)
-        if validation_data is not None and (not isinstance(validation_data, tuple)
-                                            or len(validation_data) != 2):
-            raise TypeError(f"{where}: validation_data must be a tuple (x_val, y_val), "
-                            f"got {type(validation_data).__name__}")
+        if validation_data is not None and (
+            not isinstance(validation_data, tuple) or len(validation_data) != 2
+        ):
+            raise TypeError(
+                f"{where}: validation_data must be a tuple (x_val, y_val), "
+                f"got {type(validation_data).__name__}"
+            )
         callbacks = list(callbacks)
         for k, cb in enumerate(callbacks):
             if not isinstance(cb, Callback):
-                raise TypeError(f"{where}: callbacks[{k}] must be a dlbook.training.Callback, "
-                                f"got {type(cb).__name__}")
+                raise TypeError(
+                    f"{where}: callbacks[{k}] must be a"
+                    f" dlbook.training.Callback, got {type(cb).__name__}"
+                )
         history = History()
         display = _Progress(epochs) if progress else None
         self.stop_training = False
@@ -363,7 +460,10 @@ class Sequential:
                     n_seen += n
                     step += 1
                 if n_seen == 0:
-                    raise ValueError(f"{where}: the training data gave no batch in epoch {epoch}")
+                    raise ValueError(
+                        f"{where}: the training data gave no batch in epoch"
+                        f" {epoch}"
+                    )
                 logs = {name: total / n_seen for name, total in totals.items()}
                 if validation_data is not None:
                     for name, value in self.evaluate(*validation_data).items():
@@ -401,7 +501,10 @@ class Sequential:
         self._check_compiled(where)
         x = as_float_array(x, "x", where)
         if len(x) != len(y):
-            raise ValueError(f"{where}: x and y must have the same length, got {len(x)} and {len(y)}")
+            raise ValueError(
+                f"{where}: x and y must have the same length, got {len(x)} and"
+                f" {len(y)}"
+            )
         out = self.predict(x)
         result = {"loss": float(self._loss(out, y)[0])}
         for name, metric in self._metrics.items():
@@ -471,23 +574,31 @@ class _Progress:
         try:
             from IPython import get_ipython
             from IPython.display import display
-        except ImportError:       # no IPython: no progress display
+        except ImportError:  # no IPython: no progress display
             return
         shell = get_ipython()
         if shell is None or not hasattr(shell, "kernel"):
-            return                # a terminal: stay silent
+            return  # a terminal: stay silent
         self.handle = display(self._bundle(""), raw=True, display_id=True)
 
     @staticmethod
     def _bundle(text: str) -> dict:
-        # an empty text/html renders as nothing in the book (an empty text/plain as a box)
-        return {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>" if text else ""}
+        # an empty text/html renders as nothing in the book (an empty
+        # text/plain as a box)
+        return {
+            "text/plain": text,
+            "text/html": f"<pre>{html.escape(text)}</pre>" if text else "",
+        }
 
     def update(self, epoch: int, logs: dict) -> None:
         if self.handle is not None:
-            parts = ", ".join(f"{name} {value:.4g}" for name, value in logs.items())
-            self.handle.update(self._bundle(f"epoch {epoch + 1}/{self.epochs}: {parts}"),
-                               raw=True)
+            parts = ", ".join(
+                f"{name} {value:.4g}" for name, value in logs.items()
+            )
+            self.handle.update(
+                self._bundle(f"epoch {epoch + 1}/{self.epochs}: {parts}"),
+                raw=True,
+            )
 
     def close(self) -> None:
         if self.handle is not None:
@@ -565,13 +676,24 @@ class EarlyStoppingCallback(Callback):
     restore_best_weights)``.
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
-                 mode: str = "min", restore_best_weights: bool = True):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        mode: str = "min",
+        restore_best_weights: bool = True,
+    ):
         if not isinstance(monitor, str):
-            raise TypeError(f"EarlyStoppingCallback: monitor must be a str, got {type(monitor).__name__}")
+            raise TypeError(
+                "EarlyStoppingCallback: monitor must be a str, got"
+                f" {type(monitor).__name__}"
+            )
         self.monitor = monitor
         self.patience, self.min_delta, self.mode = patience, min_delta, mode
-        self.stopper = EarlyStopping(patience, min_delta, mode)   # validates them
+        self.stopper = EarlyStopping(
+            patience, min_delta, mode
+        )  # validates them
         self.restore_best_weights = bool(restore_best_weights)
         self.stopped_epoch: int | None = None
 
@@ -581,8 +703,11 @@ class EarlyStoppingCallback(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStoppingCallback: monitor {self.monitor!r} is not among the "
-                             f"logged numbers {sorted(logs)} (pass validation_data for 'val_' names)")
+            raise ValueError(
+                f"EarlyStoppingCallback: monitor {self.monitor!r} is not among"
+                f" the logged numbers {sorted(logs)} (pass validation_data for"
+                " 'val_' names)"
+            )
         params = self.model.params() if self.restore_best_weights else None
         if self.stopper.step(logs[self.monitor], params):
             self.stopped_epoch = epoch
@@ -612,17 +737,25 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule: Callable[[int], float], per: str = "epoch"):
         if not callable(schedule):
-            raise TypeError(f"LearningRateScheduler: schedule must be callable, "
-                            f"got {type(schedule).__name__}")
+            raise TypeError(
+                "LearningRateScheduler: schedule must be callable, "
+                f"got {type(schedule).__name__}"
+            )
         self.schedule = schedule
-        self.per = check_choice(per, "per", "LearningRateScheduler", ("epoch", "step"))
+        self.per = check_choice(
+            per, "per", "LearningRateScheduler", ("epoch", "step")
+        )
 
     def _set(self, t: int) -> None:
         lr = self.schedule(t)
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError(f"LearningRateScheduler: schedule({t}) must return a real number, "
-                            f"got {type(lr).__name__}")
-        self.model.optimizer.lr = check_real(lr, f"schedule({t})", "LearningRateScheduler", low=0.0)
+            raise TypeError(
+                f"LearningRateScheduler: schedule({t}) must return a real"
+                f" number, got {type(lr).__name__}"
+            )
+        self.model.optimizer.lr = check_real(
+            lr, f"schedule({t})", "LearningRateScheduler", low=0.0
+        )
 
     def on_epoch_begin(self, epoch: int) -> None:
         if self.per == "epoch":
