@@ -61,7 +61,7 @@ $(SYSSTAMP): tools/install_system_packages.sh
 
 # MathJax 4 (served by the site) and axe-core (injected by the browser test) come from the npm
 # registry at set-up, pinned by package-lock.json.
-$(NODE_MODULES): package.json package-lock.json
+$(NODE_MODULES): package.json package-lock.json | $(SYSSTAMP)
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 

@@ -7,6 +7,8 @@ command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 # Any Chromium-based browser will do for the browser test (GitHub's Ubuntu runners ship Chrome).
 command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+# npm installs MathJax 4 and axe-core (package-lock.json) for the book and its browser test.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # pdftotext (the PDF test reads the text layer) and pdftoppm (PDF pages as PNG).
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -eq 0 ]; then
