@@ -1,8 +1,9 @@
 """dlbook: the NumPy library that the book builds up chapter by chapter.
 
-Each module implements one concept of the book; the chapter <-> module <-> test map is in
-README.md.  Modules are imported on demand (``from dlbook import optim``), so importing
-``dlbook`` itself needs nothing but NumPy.
+Each module implements one concept of the book; the chapter <-> module <-> test
+map is in README.md.  Modules are imported on demand
+(``from dlbook import optim``), so importing ``dlbook`` itself needs nothing but
+NumPy.
 """
 
 __version__ = "0.1.0"

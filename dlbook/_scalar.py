@@ -1,6 +1,6 @@
 """Scalar kernels shared by reverse mode (:mod:`dlbook.graph`) and forward mode
-(:mod:`dlbook.forward_mode`): the values and local slopes of the elementary functions, with
-the error conventions of Python's ``math`` module (private)."""
+(:mod:`dlbook.forward_mode`): the values and local slopes of the elementary
+functions, with the error conventions of Python's ``math`` module (private)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def _pow(x: float, p: float, where: str) -> float:
 
 
 def _pow_slope(x: float, p: float, where: str) -> float:
-    """d(x**p)/dx = p x**(p-1), with PyTorch's values 0 for p = 0 and inf at x = 0 for p < 1."""
+    """d(x**p)/dx = p x**(p-1), with PyTorch's values 0 for p = 0 and inf at x =
+    0 for p < 1."""
     if p == 0:
         return 0.0
     if x == 0 and p < 1:
@@ -54,13 +55,14 @@ def _sigmoid(x: float) -> float:
 
 
 def _max(a: float, b: float) -> float:
-    """``max(a, b)`` that propagates a NaN from either side, as ``torch.maximum``
-    (Python's ``max(1.0, nan)`` returns 1.0)."""
+    """``max(a, b)`` that propagates a NaN from either side, as
+    ``torch.maximum`` (Python's ``max(1.0, nan)`` returns 1.0)."""
     return a + b if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
 def _max_shares(a: float, b: float) -> tuple[float, float]:
-    """Shares of the upstream gradient that maximum(a, b) routes to a and to b (torch's rule)."""
+    """Shares of the upstream gradient that maximum(a, b) routes to a and to b
+    (torch's rule)."""
     if a > b:
         return 1.0, 0.0
     if b > a:

@@ -1,8 +1,8 @@
 """Shared argument checks for dlbook's public functions (private).
 
-Every check raises ``TypeError`` or ``ValueError`` with a message that names the function and
-the argument, says what was expected and echoes what was given, e.g.
-``dropout: p must be in [0, 1), got 1.5``.
+Every check raises ``TypeError`` or ``ValueError`` with a message that names the
+function and the argument, says what was expected and echoes what was given,
+e.g. ``dropout: p must be in [0, 1), got 1.5``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import numpy as np
 
 def as_float_array(x, name: str, where: str,
                    ndim: int | None = None) -> np.ndarray:
-    """Return ``x`` as a float32/float64 ndarray without copying when it already is one.
+    """Return ``x`` as a float32/float64 ndarray without copying when it already
+    is one.
 
-    Integer and boolean input is converted to float64; anything else that is not a real
-    floating array (complex, object, strings) is refused.
+    Integer and boolean input is converted to float64; anything else that is not
+    a real floating array (complex, object, strings) is refused.
     """
     if not isinstance(x, (np.ndarray, numbers.Real, list, tuple)):
         raise TypeError(f"{where}: {name} must be a NumPy array, got "
@@ -43,14 +44,16 @@ def check_finite(arr: np.ndarray, name: str, where: str) -> None:
 
 
 def check_bool(value, name: str, where: str) -> bool:
-    """Return ``value`` after checking that it is a bool (not any truthy object)."""
+    """Return ``value`` after checking that it is a bool (not any truthy
+    object)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{where}: {name} must be a bool, got {value!r}")
     return bool(value)
 
 
 def check_float_dtype(dtype, where: str, name: str = "dtype") -> np.dtype:
-    """Return ``np.dtype(dtype)`` after checking that it is float32 or float64."""
+    """Return ``np.dtype(dtype)`` after checking that it is float32 or
+    float64."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -62,14 +65,16 @@ def check_float_dtype(dtype, where: str, name: str = "dtype") -> np.dtype:
 
 
 def check_shape(arr: np.ndarray, shape: tuple, name: str, where: str) -> None:
-    """Raise ``ValueError`` unless ``arr.shape == shape`` (no silent broadcasting)."""
+    """Raise ``ValueError`` unless ``arr.shape == shape`` (no silent
+    broadcasting)."""
     if arr.shape != tuple(shape):
         raise ValueError(f"{where}: {name} must have shape {tuple(shape)}, got "
                          f"{arr.shape}")
 
 
 def check_labels(y, n_samples: int, n_classes: int, where: str) -> np.ndarray:
-    """Return integer class labels of shape (n_samples,) with values in [0, n_classes)."""
+    """Return integer class labels of shape (n_samples,) with values in [0,
+    n_classes)."""
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
         raise TypeError(f"{where}: y must hold integer class labels, got dtype "
@@ -88,9 +93,11 @@ def check_labels(y, n_samples: int, n_classes: int, where: str) -> np.ndarray:
 def check_real(value, name: str, where: str, low=None, high=None,
                low_inclusive: bool = True,
                high_inclusive: bool = True) -> float:
-    """Return ``value`` as a float after checking that it is a real number in the range.
+    """Return ``value`` as a float after checking that it is a real number in
+    the range.
 
-    The range is written into the message as an interval, e.g. ``p must be in [0, 1), got 1.5``.
+    The range is written into the message as an interval, e.g.
+    ``p must be in [0, 1), got 1.5``.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a real number, got "
@@ -130,7 +137,8 @@ def check_choice(value, name: str, where: str, choices) -> str:
 
 
 def as_rng(rng, where: str) -> np.random.Generator:
-    """Return ``rng``, or a fresh ``np.random.default_rng()`` when it is None."""
+    """Return ``rng``, or a fresh ``np.random.default_rng()`` when it is
+    None."""
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):

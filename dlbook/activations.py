@@ -1,14 +1,18 @@
-"""Activation functions and their derivatives (chapter 4, used from chapter 2 on).
+"""Activation functions and their derivatives (chapter 4, used from chapter 2
+on).
 
-Every elementwise function ``f(z)`` has a partner ``f_grad(z, ...)`` that returns the
-elementwise derivative ``f'(z)`` with the same parameters.  Three promises hold throughout:
+Every elementwise function ``f(z)`` has a partner ``f_grad(z, ...)`` that
+returns the elementwise derivative ``f'(z)`` with the same parameters.  Three
+promises hold throughout:
 
 * no floating-point warning for ``|z|`` up to ``1e4``, in float32 and float64: ``exp`` only
   ever sees non-positive arguments (so it cannot overflow), and the harmless underflow of
   ``exp(-1e4)`` to ``0`` is silenced locally, so even ``np.errstate(all="raise")`` passes;
-* at a kink the derivative follows PyTorch's autograd convention, stated in each docstring
-  (``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``, ``elu'(0) = alpha``);
-* the output dtype follows the input (integers and booleans are promoted to float64).
+* at a kink the derivative follows PyTorch's autograd convention, stated in each
+  docstring (``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``,
+  ``elu'(0) = alpha``);
+* the output dtype follows the input (integers and booleans are promoted to
+  float64).
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ __all__ = [
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
-"""SELU's alpha (Klambauer et al., 2017), the value ``torch.nn.functional.selu`` uses."""
+"""SELU's alpha (Klambauer et al., 2017), the value ``torch.nn.functional.selu``
+uses."""
 SELU_SCALE = 1.0507009873554804934193349852946
-"""SELU's scale lambda (Klambauer et al., 2017), the value ``torch.nn.functional.selu`` uses."""
+"""SELU's scale lambda (Klambauer et al., 2017), the value
+``torch.nn.functional.selu`` uses."""
 
 
 def _param(value, name: str, where: str, positive: bool = False) -> float:
@@ -43,7 +49,8 @@ def _param(value, name: str, where: str, positive: bool = False) -> float:
 
 
 def _check_axis(axis, ndim: int, where: str, name: str = "z") -> int:
-    """An integer axis valid for the array ``name`` of ``ndim >= 1`` dimensions."""
+    """An integer axis valid for the array ``name`` of ``ndim >= 1``
+    dimensions."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{where}: axis must be an integer, got "
                         f"{type(axis).__name__}")
@@ -205,13 +212,15 @@ def relu_grad(z: np.ndarray) -> np.ndarray:
 
 
 def leaky_relu(z: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Leaky ReLU: slope 1 for positive input, slope ``negative_slope`` for negative input.
+    r"""Leaky ReLU: slope 1 for positive input, slope ``negative_slope`` for
+    negative input.
 
     Parameters
     ----------
     z : ndarray, any shape
     negative_slope : float, default 0.01
-        :math:`\alpha`, the slope for :math:`z < 0` (any finite real, as in PyTorch).
+        :math:`\alpha`, the slope for :math:`z < 0` (any finite real, as in
+        PyTorch).
 
     Returns
     -------
@@ -265,7 +274,8 @@ def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     ----------
     z : ndarray, any shape
     alpha : float, default 1.0
-        The value :math:`-\alpha` that the function approaches as :math:`z \to -\infty`.
+        The value :math:`-\alpha` that the function approaches as
+        :math:`z \to -\infty`.
 
     Returns
     -------
@@ -319,7 +329,8 @@ def elu_grad(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 
 def selu(z: np.ndarray) -> np.ndarray:
-    r"""Scaled exponential linear unit, :math:`\lambda\,\mathrm{elu}(z, \alpha)`.
+    r"""Scaled exponential linear unit,
+    :math:`\lambda\,\mathrm{elu}(z, \alpha)`.
 
     Parameters
     ----------
@@ -333,8 +344,9 @@ def selu(z: np.ndarray) -> np.ndarray:
             f(z) = \lambda z \text{ if } z > 0 \text{ else } \lambda\alpha(e^z - 1)
 
         with :data:`SELU_ALPHA` :math:`\approx 1.6733` and :data:`SELU_SCALE`
-        :math:`\lambda \approx 1.0507`, the constants that make mean 0 and variance 1 a stable
-        fixed point of a layer with :math:`\mathcal{N}(0, 1/n_\text{in})` weights.
+        :math:`\lambda \approx 1.0507`, the constants that make mean 0 and
+        variance 1 a stable fixed point of a layer with
+        :math:`\mathcal{N}(0, 1/n_\text{in})` weights.
 
     Notes
     -----
@@ -350,7 +362,8 @@ def selu(z: np.ndarray) -> np.ndarray:
 
 
 def selu_grad(z: np.ndarray) -> np.ndarray:
-    r"""Derivative of SELU: :math:`\lambda` where :math:`z > 0`, else :math:`\lambda\alpha e^{z}`.
+    r"""Derivative of SELU: :math:`\lambda` where :math:`z > 0`, else
+    :math:`\lambda\alpha e^{z}`.
 
     Parameters
     ----------
@@ -380,8 +393,8 @@ def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
     ----------
     z : ndarray, any shape
     beta : float, default 1.0
-        Any finite real.  :math:`\beta = 0` gives :math:`z/2`; as :math:`\beta \to \infty`
-        swish tends to ReLU.
+        Any finite real.  :math:`\beta = 0` gives :math:`z/2`; as
+        :math:`\beta \to \infty` swish tends to ReLU.
 
     Returns
     -------
@@ -443,8 +456,9 @@ def softplus(z: np.ndarray, beta: float = 1.0,
     beta : float, default 1.0
         Sharpness, :math:`\beta > 0`.
     threshold : float, default 20.0
-        Where :math:`\beta z >` ``threshold`` the function returns :math:`z` itself, as PyTorch
-        does (the difference is below :math:`e^{-20}/\beta \approx 2 \times 10^{-9}/\beta`).
+        Where :math:`\beta z >` ``threshold`` the function returns :math:`z`
+        itself, as PyTorch does (the difference is below
+        :math:`e^{-20}/\beta \approx 2 \times 10^{-9}/\beta`).
 
     Returns
     -------
@@ -469,7 +483,8 @@ def softplus(z: np.ndarray, beta: float = 1.0,
 
 def softplus_grad(z: np.ndarray, beta: float = 1.0,
                   threshold: float = 20.0) -> np.ndarray:
-    r"""Derivative of softplus: :math:`\sigma(\beta z)`, and exactly 1 above the threshold.
+    r"""Derivative of softplus: :math:`\sigma(\beta z)`, and exactly 1 above the
+    threshold.
 
     Parameters
     ----------
@@ -525,7 +540,7 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     if z.size == 0:
         return np.empty_like(z)
     # A row of -inf or with +inf gives inf - inf = NaN, as PyTorch (no warning);
-    # tiny probabilities underflow to subnormals or 0 in the division, harmlessly.
+    # tiny probabilities underflow to subnormals or 0 in the division: harmless.
     with np.errstate(under="ignore", invalid="ignore"):
         e = np.exp(z - z.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
@@ -566,7 +581,8 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def softmax_backward(dy: np.ndarray, y: np.ndarray,
                      axis: int = -1) -> np.ndarray:
-    r"""Vector-Jacobian product of the softmax: the gradient with respect to its input.
+    r"""Vector-Jacobian product of the softmax: the gradient with respect to its
+    input.
 
     Parameters
     ----------
@@ -603,7 +619,8 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray,
 
 
 def _maxout_groups(z, pieces, where: str) -> np.ndarray:
-    """``z`` of shape (..., D * pieces) viewed as (..., D, pieces), after validation."""
+    """``z`` of shape (..., D * pieces) viewed as (..., D, pieces), after
+    validation."""
     z = as_float_array(z, "z", where)
     if (isinstance(pieces, (bool, np.bool_))
             or not isinstance(pieces, (int, np.integer))):

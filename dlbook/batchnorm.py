@@ -1,16 +1,18 @@
-"""Batch normalization: forward, backward (staged and compact) and a module (chapter 5).
+"""Batch normalization: forward, backward (staged and compact) and a module
+(chapter 5).
 
 Two styles, as in :mod:`dlbook.nn`:
 
-* functions in the cs231n style, :func:`batchnorm_forward` (training mode, batch statistics)
-  returning ``(y, cache)``, and two backward passes that give the same numbers:
-  :func:`batchnorm_backward_staged`, which walks the computational graph node by node, and
-  :func:`batchnorm_backward`, the compact closed form the chapter derives from it;
-* the module :class:`BatchNorm1d`, which keeps running averages of the batch statistics for
-  evaluation exactly as ``torch.nn.BatchNorm1d`` does.
+* functions in the cs231n style, :func:`batchnorm_forward` (training mode, batch
+  statistics) returning ``(y, cache)``, and two backward passes that give the
+  same numbers: :func:`batchnorm_backward_staged`, which walks the computational
+  graph node by node, and :func:`batchnorm_backward`, the compact closed form
+  the chapter derives from it;
+* the module :class:`BatchNorm1d`, which keeps running averages of the batch
+  statistics for evaluation exactly as ``torch.nn.BatchNorm1d`` does.
 
-All arrays are batch first: ``x`` has shape ``(N, D)``, statistics are taken over the ``N``
-samples of each of the ``D`` features.
+All arrays are batch first: ``x`` has shape ``(N, D)``, statistics are taken
+over the ``N`` samples of each of the ``D`` features.
 """
 
 from __future__ import annotations
@@ -67,18 +69,21 @@ def _check_param(p, name: str, x: np.ndarray, where: str) -> np.ndarray:
 
 def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
                       eps: float = 1e-5) -> tuple[np.ndarray, BatchNormCache]:
-    r"""Batch normalization in training mode: normalize with the statistics of the batch.
+    r"""Batch normalization in training mode: normalize with the statistics of
+    the batch.
 
     Parameters
     ----------
     x : ndarray, shape (N, D)
-        A mini-batch of ``N >= 2`` samples with ``D`` features (float32 or float64).
+        A mini-batch of ``N >= 2`` samples with ``D`` features (float32 or
+        float64).
     gamma : ndarray, shape (D,)
         Scale :math:`\gamma`, same dtype as ``x``.
     beta : ndarray, shape (D,)
         Shift :math:`\beta`, same dtype as ``x``.
     eps : float, default 1e-5
-        Added to the variance, :math:`\epsilon > 0`; it keeps a constant feature finite.
+        Added to the variance, :math:`\epsilon > 0`; it keeps a constant feature
+        finite.
 
     Returns
     -------
@@ -205,7 +210,8 @@ def batchnorm_backward(
 def batchnorm_backward_staged(
         dy: np.ndarray, cache: BatchNormCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Backward pass of training-mode batch normalization, one node of the graph at a time.
+    r"""Backward pass of training-mode batch normalization, one node of the
+    graph at a time.
 
     The forward pass is read as the chain of elementary operations
 
@@ -214,15 +220,17 @@ def batchnorm_backward_staged(
        v = \tfrac1N \textstyle\sum_n s_n,\quad \sigma = \sqrt{v + \epsilon},\quad
        r = 1/\sigma,\quad \hat x = c\, r,\quad y = \gamma \hat x + \beta
 
-    and each is differentiated in reverse order; where a value feeds two nodes (``c`` feeds
-    ``s`` and ``x_hat``; ``x`` feeds ``mu`` and ``c``) the two gradients are added.
+    and each is differentiated in reverse order; where a value feeds two nodes
+    (``c`` feeds ``s`` and ``x_hat``; ``x`` feeds ``mu`` and ``c``) the two
+    gradients are added.
 
     Parameters
     ----------
     dy : ndarray, shape (N, D)
         Upstream gradient :math:`\partial L / \partial y`.
     cache : BatchNormCache
-        From :func:`batchnorm_forward` (``c`` is recovered as ``x_hat / inv_std``).
+        From :func:`batchnorm_forward` (``c`` is recovered as
+        ``x_hat / inv_std``).
 
     Returns
     -------
@@ -268,7 +276,8 @@ def batchnorm_backward_staged(
 
 
 class BatchNorm1d:
-    r"""Batch normalization layer for (N, D) input, with running statistics for evaluation.
+    r"""Batch normalization layer for (N, D) input, with running statistics for
+    evaluation.
 
     Training mode (the default) normalizes with the batch statistics
     (:func:`batchnorm_forward`) and updates the running averages
@@ -279,8 +288,9 @@ class BatchNorm1d:
     .. math::
        \mathrm{running\_var} \leftarrow (1 - m)\,\mathrm{running\_var} + m\,\tfrac{N}{N-1}\sigma_B^2
 
-    with momentum :math:`m` (``momentum=None``: :math:`m = 1/k` at the :math:`k`-th batch, the
-    cumulative average of all batch statistics).  Evaluation mode uses them instead:
+    with momentum :math:`m` (``momentum=None``: :math:`m = 1/k` at the
+    :math:`k`-th batch, the cumulative average of all batch statistics).
+    Evaluation mode uses them instead:
 
     .. math::
        y = \gamma\,\frac{x - \mathrm{running\_mean}}{\sqrt{\mathrm{running\_var} + \epsilon}} + \beta
@@ -356,7 +366,8 @@ class BatchNorm1d:
         return self.train(False)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Normalize ``x`` of shape (N, num_features); in training mode also update the running stats."""
+        """Normalize ``x`` of shape (N, num_features); in training mode also
+        update the running stats."""
         x = as_float_array(x, "x", "BatchNorm1d.forward", ndim=2)
         if x.shape[1] != self.num_features:
             raise ValueError("BatchNorm1d.forward: x must have shape (N, "
@@ -388,12 +399,15 @@ class BatchNorm1d:
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        r"""Store ``weight_grad`` and ``bias_grad`` for upstream ``dy`` (N, D); return dx (N, D).
+        r"""Store ``weight_grad`` and ``bias_grad`` for upstream ``dy`` (N, D);
+        return dx (N, D).
 
-        After a training-mode forward this is :func:`batchnorm_backward` (the statistics depend
-        on ``x``); after an evaluation-mode forward the layer is the affine map
+        After a training-mode forward this is :func:`batchnorm_backward` (the
+        statistics depend on ``x``); after an evaluation-mode forward the layer
+        is the affine map
         :math:`x \mapsto \gamma (x - \mathrm{running\_mean})/\sqrt{\mathrm{running\_var}+\epsilon} + \beta`,
-        so :math:`\partial L/\partial x = \gamma\,\partial L/\partial y / \sqrt{\mathrm{running\_var}+\epsilon}`.
+        so
+        :math:`\partial L/\partial x = \gamma\,\partial L/\partial y / \sqrt{\mathrm{running\_var}+\epsilon}`.
         """
         if self._cache is None:
             raise RuntimeError("BatchNorm1d.backward: call forward first")
@@ -409,7 +423,8 @@ class BatchNorm1d:
         return dx
 
     def params(self) -> list[np.ndarray]:
-        """``[weight, bias]``: the layer's own arrays, in ``torch.nn.BatchNorm1d.parameters()`` order."""
+        """``[weight, bias]``: the layer's own arrays, in
+        ``torch.nn.BatchNorm1d.parameters()`` order."""
         return [self.weight, self.bias]
 
     def grads(self) -> list[np.ndarray]:

@@ -1,7 +1,7 @@
 """Gradient clipping by global norm and by value (chapter 6, :ref:`ch-optim`).
 
-Both functions modify the gradient arrays **in place**, like ``torch.nn.utils.clip_grad_norm_``
-and ``torch.nn.utils.clip_grad_value_``.
+Both functions modify the gradient arrays **in place**, like
+``torch.nn.utils.clip_grad_norm_`` and ``torch.nn.utils.clip_grad_value_``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def _grad_list(grads, where: str) -> list[np.ndarray]:
 
 
 def _norm(g: np.ndarray) -> float:
-    """The L2 norm of ``g`` in float64, scaled by its largest entry so that squaring
-    neither overflows (1e200, or 1e30 in float32) nor underflows."""
+    """The L2 norm of ``g`` in float64, scaled by its largest entry so that
+    squaring neither overflows (1e200, or 1e30 in float32) nor underflows."""
     g = g.astype(np.float64).ravel()
     peak = float(np.max(np.abs(g), initial=0.0))
     if peak == 0.0 or not np.isfinite(peak):
@@ -43,7 +43,8 @@ def _norm(g: np.ndarray) -> float:
 
 
 def clip_grad_norm(grads, max_norm: float):
-    r"""Rescale a list of gradients in place so that their global L2 norm is at most ``max_norm``.
+    r"""Rescale a list of gradients in place so that their global L2 norm is at
+    most ``max_norm``.
 
     .. math::
 

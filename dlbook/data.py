@@ -1,8 +1,8 @@
 """Small data sets that ship with the book's dependencies, and mini-batching.
 
-Nothing is downloaded: :func:`load_digits` reads the 8x8 handwritten digits bundled with
-scikit-learn.  The ``tf.data``-style input pipeline :class:`~dlbook.pipeline.Dataset`
-(chapter 9) is re-exported here.
+Nothing is downloaded: :func:`load_digits` reads the 8x8 handwritten digits
+bundled with scikit-learn.  The ``tf.data``-style input pipeline
+:class:`~dlbook.pipeline.Dataset` (chapter 9) is re-exported here.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def minibatches(X: np.ndarray, y: np.ndarray, batch_size: int,
     X : ndarray, shape (N, ...)
     y : ndarray, shape (N,) or (N, ...)
     batch_size : int
-        Samples per batch; the last batch holds the remaining ``N mod batch_size`` when
-        that is not zero.
+        Samples per batch; the last batch holds the remaining
+        ``N mod batch_size`` when that is not zero.
     rng : numpy.random.Generator, optional
         Source of the shuffling permutation (only used when ``shuffle``).
     shuffle : bool, default True

@@ -16,19 +16,21 @@ __all__ = ["EarlyStopping"]
 
 
 class EarlyStopping:
-    r"""Stop training when a validation metric has not improved for ``patience`` evaluations.
+    r"""Stop training when a validation metric has not improved for ``patience``
+    evaluations.
 
-    Call :meth:`step` after every evaluation (an epoch, or every few hundred updates) with
-    the validation metric.  An evaluation *improves* when
+    Call :meth:`step` after every evaluation (an epoch, or every few hundred
+    updates) with the validation metric.  An evaluation *improves* when
 
     .. math::
        \text{mode="min"}:\; m < m_\text{best} - \delta, \qquad
        \text{mode="max"}:\; m > m_\text{best} + \delta,
 
-    with :math:`\delta` = ``min_delta``; the first evaluation always improves.  After an
-    improvement ``num_bad_steps`` is reset to 0, otherwise it grows by 1, and :meth:`step`
-    returns True (stop) once ``num_bad_steps >= max(patience, 1)``, i.e. after the
-    ``patience``-th consecutive evaluation without improvement (an improving evaluation never
+    with :math:`\delta` = ``min_delta``; the first evaluation always improves.
+    After an improvement ``num_bad_steps`` is reset to 0, otherwise it grows by
+    1, and :meth:`step` returns True (stop) once
+    ``num_bad_steps >= max(patience, 1)``, i.e. after the ``patience``-th
+    consecutive evaluation without improvement (an improving evaluation never
     stops).
 
     Parameters
@@ -44,12 +46,14 @@ class EarlyStopping:
     Attributes
     ----------
     best : float
-        Best metric so far (``inf`` for "min", ``-inf`` for "max" before the first step).
+        Best metric so far (``inf`` for "min", ``-inf`` for "max" before the
+        first step).
     best_step : int
-        Index (0-based) of the :meth:`step` call that gave ``best``; -1 before the first step.
+        Index (0-based) of the :meth:`step` call that gave ``best``; -1 before
+        the first step.
     best_params : object or None
-        A deep copy of the ``params`` passed with the best metric (None if never passed):
-        later in-place updates of the model's arrays do not change it.
+        A deep copy of the ``params`` passed with the best metric (None if never
+        passed): later in-place updates of the model's arrays do not change it.
     num_bad_steps : int
         Evaluations since the last improvement.
     steps : int
@@ -97,8 +101,8 @@ class EarlyStopping:
         metric : float
             The validation metric of this evaluation.
         params : list of ndarray, optional
-            The model's parameters; deep-copied into :attr:`best_params` when ``metric``
-            is the best so far.
+            The model's parameters; deep-copied into :attr:`best_params` when
+            ``metric`` is the best so far.
 
         Returns
         -------
@@ -122,12 +126,14 @@ class EarlyStopping:
         return self.num_bad_steps >= max(self.patience, 1)
 
     def restore(self, params) -> None:
-        """Copy :attr:`best_params` back into the arrays ``params`` in place (restore the model).
+        """Copy :attr:`best_params` back into the arrays ``params`` in place
+        (restore the model).
 
         Parameters
         ----------
         params : list of ndarray
-            The model's own arrays, in the order they were passed to :meth:`step`.
+            The model's own arrays, in the order they were passed to
+            :meth:`step`.
         """
         where = "EarlyStopping.restore"
         if self.best_params is None:

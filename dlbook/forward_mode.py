@@ -1,9 +1,10 @@
 """Forward-mode automatic differentiation with dual numbers (chapter 1).
 
-A :class:`Dual` carries a value and one directional derivative (a tangent) through every
-operation, so one pass gives the derivative of every intermediate result along one input
-direction.  Chapter 1 compares its cost with reverse mode (:class:`dlbook.graph.Value`): one pass
-per input against one backward pass per output.  ``dlbook.graph`` re-exports :class:`Dual`, and
+A :class:`Dual` carries a value and one directional derivative (a tangent)
+through every operation, so one pass gives the derivative of every intermediate
+result along one input direction.  Chapter 1 compares its cost with reverse mode
+(:class:`dlbook.graph.Value`): one pass per input against one backward pass per
+output.  ``dlbook.graph`` re-exports :class:`Dual`, and
 :func:`dlbook.graph.maximum` accepts Duals.
 """
 
@@ -18,17 +19,19 @@ __all__ = ["Dual"]
 
 
 class Dual:
-    r"""A dual number :math:`v + \dot v\,\varepsilon`, with :math:`\varepsilon^2 = 0`: forward mode.
+    r"""A dual number :math:`v + \dot v\,\varepsilon`, with
+    :math:`\varepsilon^2 = 0`: forward mode.
 
-    Every operation computes its value and, by the chain rule, the derivative of that value
-    along one input direction (the tangent):
+    Every operation computes its value and, by the chain rule, the derivative of
+    that value along one input direction (the tangent):
 
     .. math::
 
         f(v + \dot v\,\varepsilon) = f(v) + f'(v)\,\dot v\,\varepsilon .
 
-    Seeding one input with tangent 1 and the others with 0 gives one column of the Jacobian
-    per pass, so a gradient of :math:`f:\mathbb{R}^n \to \mathbb{R}` needs :math:`n` passes.
+    Seeding one input with tangent 1 and the others with 0 gives one column of
+    the Jacobian per pass, so a gradient of
+    :math:`f:\mathbb{R}^n \to \mathbb{R}` needs :math:`n` passes.
 
     Parameters
     ----------
@@ -114,28 +117,33 @@ class Dual:
         return _dual(e, e * self.tangent)
 
     def log(self) -> Dual:
-        r"""Natural logarithm: :math:`(\log v,\ \dot v / v)`; ``ValueError`` for :math:`v \le 0`."""
+        r"""Natural logarithm: :math:`(\log v,\ \dot v / v)`; ``ValueError`` for
+        :math:`v \le 0`."""
         return _dual(_log(self.value, "Dual.log"), self.tangent / self.value)
 
     def tanh(self) -> Dual:
-        r"""Hyperbolic tangent: :math:`(t,\ (1 - t^2)\dot v)` with :math:`t = \tanh v`."""
+        r"""Hyperbolic tangent: :math:`(t,\ (1 - t^2)\dot v)` with
+        :math:`t = \tanh v`."""
         t = math.tanh(self.value)
         return _dual(t, (1.0 - t * t) * self.tangent)
 
     def sigmoid(self) -> Dual:
-        r"""Logistic sigmoid: :math:`(s,\ s(1 - s)\dot v)` with :math:`s = \sigma(v)`."""
+        r"""Logistic sigmoid: :math:`(s,\ s(1 - s)\dot v)` with
+        :math:`s = \sigma(v)`."""
         s = _sigmoid(self.value)
         return _dual(s, s * (1.0 - s) * self.tangent)
 
     def relu(self) -> Dual:
-        r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)` (NaN stays NaN)."""
+        r"""Rectified linear unit: :math:`(\max(v, 0),\ [v > 0]\,\dot v)` (NaN
+        stays NaN)."""
         if self.value <= 0:
             return _dual(0.0, 0.0)
         return _dual(self.value, self.tangent)
 
 
 def _dual(value: float, tangent: float) -> Dual:
-    """Create the result of a forward-mode operation (no validation: both are floats)."""
+    """Create the result of a forward-mode operation (no validation: both are
+    floats)."""
     out = Dual.__new__(Dual)
     out.value, out.tangent = value, tangent
     return out

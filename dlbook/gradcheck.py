@@ -1,7 +1,8 @@
 """Numerical gradient checking (chapter 2).
 
-Central differences give a derivative-free estimate of a gradient; comparing it with a backward
-pass by a relative error catches almost every bug in hand-written backpropagation.
+Central differences give a derivative-free estimate of a gradient; comparing it
+with a backward pass by a relative error catches almost every bug in
+hand-written backpropagation.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     Parameters
     ----------
     f : callable
-        ``f(x) -> float``.  It is called with ``x`` itself, modified in place one element at a
-        time (and restored), so ``f`` may close over ``x``.
+        ``f(x) -> float``.  It is called with ``x`` itself, modified in place
+        one element at a time (and restored), so ``f`` may close over ``x``.
     x : ndarray of float64, any shape
         The point; left unchanged on return.
     h : float, default 1e-6
@@ -103,9 +104,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
            \frac{\lVert a - b \rVert_2}{\lVert a \rVert_2 + \lVert b \rVert_2} \in [0, 1]
 
-        0 when both are zero.  Rules of thumb in float64: below :math:`10^{-7}` the gradient is
-        right; around :math:`10^{-4}` something is usually wrong (or a kink was crossed); above
-        :math:`10^{-2}` it is wrong.
+        0 when both are zero.  Rules of thumb in float64: below :math:`10^{-7}`
+        the gradient is right; around :math:`10^{-4}` something is usually wrong
+        (or a kink was crossed); above :math:`10^{-2}` it is wrong.
 
     Notes
     -----

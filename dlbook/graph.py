@@ -1,17 +1,19 @@
 """Computational graphs and automatic differentiation on scalars (chapter 1).
 
-:class:`Value` records every arithmetic operation as a node of a graph while it computes
-(define-by-run, like PyTorch), and :meth:`Value.backward` runs reverse-mode automatic
-differentiation over that graph.  Forward mode, :class:`~dlbook.forward_mode.Dual`, lives in
-:mod:`dlbook.forward_mode` and is re-exported here.  :func:`draw` renders a
-graph with graphviz and :func:`topological_order` / :func:`count_operations` inspect it.
+:class:`Value` records every arithmetic operation as a node of a graph while it
+computes (define-by-run, like PyTorch), and :meth:`Value.backward` runs
+reverse-mode automatic differentiation over that graph.  Forward mode,
+:class:`~dlbook.forward_mode.Dual`, lives in :mod:`dlbook.forward_mode` and is
+re-exported here.  :func:`draw` renders a graph with graphviz and
+:func:`topological_order` / :func:`count_operations` inspect it.
 
-Each operation keeps its forward rule and its local-gradient rule side by side, in the style of
-Karpathy's micrograd; unlike micrograd, the topological sort is iterative (graphs of any depth)
-and :meth:`Value.backward` can be called again without corrupting gradients.  Arithmetic
-follows Python's ``math`` module: a domain error (``log`` of a non-positive number, a
-fractional power of a negative number) raises ``ValueError``, division by zero raises
-``ZeroDivisionError``, and an overflow gives ``inf`` as in PyTorch.
+Each operation keeps its forward rule and its local-gradient rule side by side,
+in the style of Karpathy's micrograd; unlike micrograd, the topological sort is
+iterative (graphs of any depth) and :meth:`Value.backward` can be called again
+without corrupting gradients.  Arithmetic follows Python's ``math`` module: a
+domain error (``log`` of a non-positive number, a fractional power of a negative
+number) raises ``ValueError``, division by zero raises ``ZeroDivisionError``,
+and an overflow gives ``inf`` as in PyTorch.
 """
 
 from __future__ import annotations
@@ -32,23 +34,25 @@ __all__ = ["Value", "Dual", "maximum", "topological_order", "count_operations",
 class Value:
     r"""A scalar node of a computational graph that records how it was computed.
 
-    Arithmetic on ``Value`` objects (and Python numbers) builds the graph as it computes; each
-    result remembers its ``parents``, the operation ``op`` and a closure ``_backward(g)`` that,
-    given the upstream gradient :math:`g = \bar{c}`, applies the chain rule for that one
-    operation:
+    Arithmetic on ``Value`` objects (and Python numbers) builds the graph as it
+    computes; each result remembers its ``parents``, the operation ``op`` and a
+    closure ``_backward(g)`` that, given the upstream gradient
+    :math:`g = \bar{c}`, applies the chain rule for that one operation:
 
     .. math::
 
         \bar{a} \mathrel{+}= \frac{\partial c}{\partial a}\,\bar{c}
         \quad\text{for every parent } a \text{ of } c = \mathrm{op}(a, \dots),
 
-    where :math:`\bar{v} = \partial L / \partial v` is the ``grad`` of node :math:`v`.  The
-    ``+=`` makes gradients add up where a node feeds several others (a fork).
+    where :math:`\bar{v} = \partial L / \partial v` is the ``grad`` of node
+    :math:`v`.  The ``+=`` makes gradients add up where a node feeds several
+    others (a fork).
 
     Parameters
     ----------
     data : float
-        The value of this leaf node (ints and NumPy scalars are converted to ``float``).
+        The value of this leaf node (ints and NumPy scalars are converted to
+        ``float``).
     label : str, default ""
         A name shown by :func:`draw`.
 
@@ -57,12 +61,13 @@ class Value:
     data : float
         The value computed in the forward pass.
     grad : float
-        :math:`\partial\,\mathrm{root} / \partial\,\mathrm{self}` after ``root.backward()``;
-        0.0 before.
+        :math:`\partial\,\mathrm{root} / \partial\,\mathrm{self}` after
+        ``root.backward()``; 0.0 before.
     parents : tuple of Value
         The operands this node was computed from (empty for a leaf).
     op : str
-        The operation that produced this node (``""`` for a leaf), e.g. ``"+"``, ``"**2"``.
+        The operation that produced this node (``""`` for a leaf), e.g. ``"+"``,
+        ``"**2"``.
     label : str
         The name given by the user.
 
@@ -187,7 +192,8 @@ class Value:
         return out
 
     def exp(self) -> Value:
-        r"""Exponential, :math:`e^a`, with local gradient :math:`e^a` (``torch.exp``)."""
+        r"""Exponential, :math:`e^a`, with local gradient :math:`e^a`
+        (``torch.exp``)."""
         e = _exp(self.data)
         out = _node(e, (self,), "exp")
 
@@ -197,9 +203,11 @@ class Value:
         return out
 
     def log(self) -> Value:
-        r"""Natural logarithm, :math:`\log a` for :math:`a > 0`, local gradient :math:`1/a`.
+        r"""Natural logarithm, :math:`\log a` for :math:`a > 0`, local gradient
+        :math:`1/a`.
 
-        Raises ``ValueError`` for :math:`a \le 0` (``torch.log`` returns ``nan``/``-inf``).
+        Raises ``ValueError`` for :math:`a \le 0` (``torch.log`` returns
+        ``nan``/``-inf``).
         """
         out = _node(_log(self.data, "Value.log"), (self,), "log")
 
@@ -209,7 +217,8 @@ class Value:
         return out
 
     def tanh(self) -> Value:
-        r"""Hyperbolic tangent, local gradient :math:`1 - \tanh^2 a` (``torch.tanh``)."""
+        r"""Hyperbolic tangent, local gradient :math:`1 - \tanh^2 a`
+        (``torch.tanh``)."""
         t = math.tanh(self.data)
         out = _node(t, (self,), "tanh")
 
@@ -219,10 +228,12 @@ class Value:
         return out
 
     def sigmoid(self) -> Value:
-        r"""Logistic sigmoid :math:`\sigma(a) = 1/(1 + e^{-a})`, one gate (``torch.sigmoid``).
+        r"""Logistic sigmoid :math:`\sigma(a) = 1/(1 + e^{-a})`, one gate
+        (``torch.sigmoid``).
 
-        The local gradient is :math:`\sigma(a)(1 - \sigma(a))`, computed from the output; the
-        forward pass never overflows, whatever the size of :math:`a`.
+        The local gradient is :math:`\sigma(a)(1 - \sigma(a))`, computed from
+        the output; the forward pass never overflows, whatever the size of
+        :math:`a`.
         """
         s = _sigmoid(self.data)
         out = _node(s, (self,), "sigmoid")
@@ -233,10 +244,11 @@ class Value:
         return out
 
     def relu(self) -> Value:
-        r"""Rectified linear unit :math:`\max(a, 0)`, local gradient :math:`[a > 0]`.
+        r"""Rectified linear unit :math:`\max(a, 0)`, local gradient
+        :math:`[a > 0]`.
 
-        At the kink :math:`a = 0` the gradient is 0, as in ``torch.relu``; a NaN stays NaN
-        (with gradient 1, as PyTorch's autograd).
+        At the kink :math:`a = 0` the gradient is 0, as in ``torch.relu``; a NaN
+        stays NaN (with gradient 1, as PyTorch's autograd).
         """
         out = _node(0.0 if self.data <= 0 else self.data, (self,), "relu")
 
@@ -248,12 +260,14 @@ class Value:
 
     # ------------------------------------------------------------- reverse pass
     def backward(self) -> None:
-        r"""Reverse pass: set each node's ``grad`` to the derivative of ``self`` with respect to it.
+        r"""Reverse pass: set each node's ``grad`` to the derivative of ``self``
+        with respect to it.
 
-        The reverse pass first sets the ``grad`` of every node reachable from ``self`` to 0,
-        then seeds ``self.grad = 1`` and calls each node's local-gradient rule in reverse
-        topological order, so every node has received all its upstream gradient before it
-        passes gradient on to its parents:
+        The reverse pass first sets the ``grad`` of every node reachable from
+        ``self`` to 0, then seeds ``self.grad = 1`` and calls each node's
+        local-gradient rule in reverse topological order, so every node has
+        received all its upstream gradient before it passes gradient on to its
+        parents:
 
         .. math::
 
@@ -281,7 +295,8 @@ def _no_backward(g: float) -> None:
 
 
 def _node(data: float, parents: tuple, op: str) -> Value:
-    """Create the result node of an operation (no validation: data is already a float)."""
+    """Create the result node of an operation (no validation: data is already a
+    float)."""
     out = Value.__new__(Value)
     out.data, out.grad, out.parents = data, 0.0, parents
     out.op, out.label = op, ""
@@ -290,7 +305,8 @@ def _node(data: float, parents: tuple, op: str) -> Value:
 
 
 def _lift(x, where: str) -> Value:
-    """Return ``x`` as a Value: Values pass through, real numbers become constant leaves."""
+    """Return ``x`` as a Value: Values pass through, real numbers become
+    constant leaves."""
     if isinstance(x, Value):
         return x
     if _is_real(x):
@@ -300,7 +316,8 @@ def _lift(x, where: str) -> Value:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Return the nodes of ``root``'s graph, each after all of its parents, ``root`` last.
+    """Return the nodes of ``root``'s graph, each after all of its parents,
+    ``root`` last.
 
     Parameters
     ----------
@@ -310,9 +327,10 @@ def topological_order(root: Value) -> list[Value]:
     Returns
     -------
     list of Value
-        Every node reachable from ``root`` through ``parents``, once each, in the order of a
-        depth-first post-order walk (first parent first).  The forward pass evaluates nodes in
-        this order, the reverse pass visits them in the reverse order.
+        Every node reachable from ``root`` through ``parents``, once each, in
+        the order of a depth-first post-order walk (first parent first).  The
+        forward pass evaluates nodes in this order, the reverse pass visits them
+        in the reverse order.
 
     Notes
     -----
@@ -343,11 +361,11 @@ def topological_order(root: Value) -> list[Value]:
 def count_operations(root: Value) -> int:
     """Return the number of operation nodes (non-leaves) in ``root``'s graph.
 
-    One forward pass evaluates each of them once and one reverse pass calls each one's
-    local-gradient rule once, so reverse mode costs ``2 * count_operations(root)`` elementary
-    steps for the whole gradient; a forward-mode pass with
-    :class:`~dlbook.forward_mode.Dual` numbers runs the same operations once per input
-    direction.
+    One forward pass evaluates each of them once and one reverse pass calls each
+    one's local-gradient rule once, so reverse mode costs
+    ``2 * count_operations(root)`` elementary steps for the whole gradient; a
+    forward-mode pass with :class:`~dlbook.forward_mode.Dual` numbers runs the
+    same operations once per input direction.
 
     Parameters
     ----------
@@ -357,7 +375,8 @@ def count_operations(root: Value) -> int:
     Returns
     -------
     int
-        Nodes of the graph that have parents (constants and inputs are leaves and not counted).
+        Nodes of the graph that have parents (constants and inputs are leaves
+        and not counted).
     """
     return sum(1 for node in topological_order(root) if node.parents)
 
@@ -378,9 +397,10 @@ def maximum(a, b):
     Returns
     -------
     Value or Dual
-        The larger operand's value.  The max gate routes the whole upstream gradient to the
-        larger input; at a tie it splits it in halves, exactly like ``torch.maximum`` (whose
-        forward-mode tangent is then the mean of the two tangents, also as here).
+        The larger operand's value.  The max gate routes the whole upstream
+        gradient to the larger input; at a tie it splits it in halves, exactly
+        like ``torch.maximum`` (whose forward-mode tangent is then the mean of
+        the two tangents, also as here).
     """
     if isinstance(a, Dual) or isinstance(b, Dual):
         a, b = _lift_dual(a, "maximum"), _lift_dual(b, "maximum")
@@ -408,7 +428,8 @@ def _escape(text: str) -> str:
 
 
 def draw(root: Value, rankdir: str = "LR"):
-    """Draw ``root``'s graph: one box per node (label, data, grad) and one circle per operation.
+    """Draw ``root``'s graph: one box per node (label, data, grad) and one
+    circle per operation.
 
     Parameters
     ----------
@@ -420,9 +441,10 @@ def draw(root: Value, rankdir: str = "LR"):
     Returns
     -------
     graphviz.Digraph
-        Numbers are printed with 4 significant digits.  Node names are positions in
-        :func:`topological_order` (``n0``, ``n1``, ...), never memory addresses, so the
-        source, and the rendered picture, is identical on every run.
+        Numbers are printed with 4 significant digits.  Node names are positions
+        in :func:`topological_order` (``n0``, ``n1``, ...), never memory
+        addresses, so the source, and the rendered picture, is identical on
+        every run.
 
     Notes
     -----

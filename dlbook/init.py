@@ -1,14 +1,16 @@
-"""Weight initialization: Xavier/Glorot, He/Kaiming, LeCun and orthogonal (chapter 3).
+"""Weight initialization: Xavier/Glorot, He/Kaiming, LeCun and orthogonal
+(chapter 3).
 
-Every initializer returns a new array of the requested ``shape`` drawn from exactly the
-distribution that the matching ``torch.nn.init`` function uses. Shapes follow PyTorch: a
-``Linear`` weight is ``(out_features, in_features)``, so ``fan_in = shape[1]`` and
-``fan_out = shape[0]``; for convolution kernels ``(out, in, k1, k2, ...)`` both fans are
-multiplied by the receptive field size ``k1 * k2 * ...``.
+Every initializer returns a new array of the requested ``shape`` drawn from
+exactly the distribution that the matching ``torch.nn.init`` function uses.
+Shapes follow PyTorch: a ``Linear`` weight is ``(out_features, in_features)``,
+so ``fan_in = shape[1]`` and ``fan_out = shape[0]``; for convolution kernels
+``(out, in, k1, k2, ...)`` both fans are multiplied by the receptive field size
+``k1 * k2 * ...``.
 
-Randomness comes only from the ``rng`` argument (a ``numpy.random.Generator``); the numbers are
-drawn in float64 and rounded to ``dtype``, so the same seed gives the same weights (up to
-rounding) in float32 and float64.
+Randomness comes only from the ``rng`` argument (a ``numpy.random.Generator``);
+the numbers are drawn in float64 and rounded to ``dtype``, so the same seed
+gives the same weights (up to rounding) in float32 and float64.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ NONLINEARITIES = _LINEAR_NAMES + ("sigmoid", "tanh", "relu", "leaky_relu",
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     r"""Return the recommended gain for a nonlinearity (the values of PyTorch).
 
-    The gain :math:`g` is the factor by which an initializer's standard deviation is multiplied
-    so that the nonlinearity that follows the layer keeps the scale of the signal.
+    The gain :math:`g` is the factor by which an initializer's standard
+    deviation is multiplied so that the nonlinearity that follows the layer
+    keeps the scale of the signal.
 
     ====================  =========================================
     nonlinearity          gain
@@ -68,7 +71,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         ``"conv_transpose1d"``, ``"conv_transpose2d"``, ``"conv_transpose3d"``,
         ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"selu"``.
     param : float, optional
-        Negative slope of ``"leaky_relu"`` (default 0.01); ignored by the other names.
+        Negative slope of ``"leaky_relu"`` (default 0.01); ignored by the other
+        names.
 
     Returns
     -------
@@ -126,7 +130,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _check_shape(shape, where: str) -> tuple[int, ...]:
-    """Return ``shape`` as a tuple of positive ints with at least two entries."""
+    """Return ``shape`` as a tuple of positive ints with at least two
+    entries."""
     if isinstance(shape, np.ndarray):
         raise TypeError(f"{where}: shape must be a tuple of ints such as "
                         "W.shape, got an ndarray")
@@ -151,10 +156,12 @@ def _check_shape(shape, where: str) -> tuple[int, ...]:
 
 
 def fan_in_and_fan_out(shape) -> tuple[int, int]:
-    r"""Return ``(fan_in, fan_out)`` of a weight of ``shape``, with PyTorch's convention.
+    r"""Return ``(fan_in, fan_out)`` of a weight of ``shape``, with PyTorch's
+    convention.
 
-    For a ``Linear`` weight of shape ``(out, in)``: ``fan_in = in``, ``fan_out = out``. For a
-    convolution kernel ``(out, in, k_1, ..., k_d)`` both are multiplied by the receptive field:
+    For a ``Linear`` weight of shape ``(out, in)``: ``fan_in = in``,
+    ``fan_out = out``. For a convolution kernel ``(out, in, k_1, ..., k_d)``
+    both are multiplied by the receptive field:
 
     .. math::
 
@@ -169,12 +176,14 @@ def fan_in_and_fan_out(shape) -> tuple[int, int]:
     Returns
     -------
     fan_in, fan_out : int
-        Number of inputs feeding one output unit, and of outputs fed by one input unit.
+        Number of inputs feeding one output unit, and of outputs fed by one
+        input unit.
 
     Raises
     ------
     ValueError
-        When ``shape`` has fewer than two dimensions (as PyTorch) or a dimension below 1.
+        When ``shape`` has fewer than two dimensions (as PyTorch) or a dimension
+        below 1.
     TypeError
         When ``shape`` is not a tuple/list of ints.
 
@@ -230,7 +239,8 @@ def xavier_uniform(shape, gain: float = 1.0,
     Parameters
     ----------
     shape : tuple of int
-        Weight shape, e.g. ``(out_features, in_features)``; fans by :func:`fan_in_and_fan_out`.
+        Weight shape, e.g. ``(out_features, in_features)``; fans by
+        :func:`fan_in_and_fan_out`.
     gain : float, default 1.0
         Scale factor :math:`g > 0`, e.g. ``calculate_gain("tanh")``.
     rng : numpy.random.Generator, optional
@@ -263,7 +273,8 @@ def xavier_uniform(shape, gain: float = 1.0,
 def xavier_normal(shape, gain: float = 1.0,
                   rng: np.random.Generator | None = None,
                   dtype=np.float64) -> np.ndarray:
-    r"""Draw Glorot/Xavier normal weights: :math:`w \sim \mathcal{N}(0, \sigma^2)`.
+    r"""Draw Glorot/Xavier normal weights:
+    :math:`w \sim \mathcal{N}(0, \sigma^2)`.
 
     .. math::
 
@@ -302,15 +313,17 @@ def xavier_normal(shape, gain: float = 1.0,
 
 def he_uniform(shape, rng: np.random.Generator | None = None, dtype=np.float64,
                mode: str = "fan_in") -> np.ndarray:
-    r"""Draw He/Kaiming uniform weights for ReLU: :math:`w \sim \mathcal{U}(-a, a)`.
+    r"""Draw He/Kaiming uniform weights for ReLU:
+    :math:`w \sim \mathcal{U}(-a, a)`.
 
     .. math::
 
         a = \sqrt{2}\,\sqrt{\frac{3}{n}} = \sqrt{\frac{6}{n}}, \qquad
         \operatorname{Var}(w) = \frac{2}{n},
 
-    with :math:`n = n_\text{in}` (``mode="fan_in"``, keeps the forward variance) or
-    :math:`n = n_\text{out}` (``mode="fan_out"``, keeps the backward variance).
+    with :math:`n = n_\text{in}` (``mode="fan_in"``, keeps the forward variance)
+    or :math:`n = n_\text{out}` (``mode="fan_out"``, keeps the backward
+    variance).
 
     Parameters
     ----------
@@ -347,7 +360,8 @@ def he_uniform(shape, rng: np.random.Generator | None = None, dtype=np.float64,
 
 def he_normal(shape, rng: np.random.Generator | None = None, dtype=np.float64,
               mode: str = "fan_in") -> np.ndarray:
-    r"""Draw He/Kaiming normal weights for ReLU: :math:`w \sim \mathcal{N}(0, 2/n)`.
+    r"""Draw He/Kaiming normal weights for ReLU:
+    :math:`w \sim \mathcal{N}(0, 2/n)`.
 
     .. math::
 
@@ -393,8 +407,9 @@ def lecun_normal(shape, rng: np.random.Generator | None = None,
 
         \sigma = \frac{1}{\sqrt{n_\text{in}}}.
 
-    The variance that keeps :math:`\operatorname{Var}(\sum_i w_i x_i) = \operatorname{Var}(x)`
-    for a linear unit; with SELU it makes the network self-normalizing.
+    The variance that keeps
+    :math:`\operatorname{Var}(\sum_i w_i x_i) = \operatorname{Var}(x)` for a
+    linear unit; with SELU it makes the network self-normalizing.
 
     Parameters
     ----------
@@ -420,8 +435,8 @@ def lecun_normal(shape, rng: np.random.Generator | None = None,
     LeCun, Y., Bottou, L., Orr, G. B. and Mueller, K.-R. (1998). Efficient BackProp. In
     Neural Networks: Tricks of the Trade, Springer.
 
-    Klambauer, G., Unterthiner, T., Mayr, A. and Hochreiter, S. (2017). Self-normalizing
-    neural networks. NeurIPS.
+    Klambauer, G., Unterthiner, T., Mayr, A. and Hochreiter, S. (2017).
+    Self-normalizing neural networks. NeurIPS.
     """
     where = "lecun_normal"
     fan_in, _ = fan_in_and_fan_out(_check_shape(shape, where))
@@ -429,7 +444,8 @@ def lecun_normal(shape, rng: np.random.Generator | None = None,
 
 
 def _orthogonal_from_gaussian(a: np.ndarray) -> np.ndarray:
-    """Turn a Gaussian ``(rows, cols)`` matrix into a (semi-)orthogonal one, as PyTorch does."""
+    """Turn a Gaussian ``(rows, cols)`` matrix into a (semi-)orthogonal one, as
+    PyTorch does."""
     rows, cols = a.shape
     if rows < cols:
         a = a.T
@@ -441,18 +457,20 @@ def _orthogonal_from_gaussian(a: np.ndarray) -> np.ndarray:
 
 def orthogonal(shape, gain: float = 1.0, rng: np.random.Generator | None = None,
                dtype=np.float64) -> np.ndarray:
-    r"""Draw a (semi-)orthogonal matrix, uniformly (Haar) distributed, times ``gain``.
+    r"""Draw a (semi-)orthogonal matrix, uniformly (Haar) distributed, times
+    ``gain``.
 
-    With ``rows = shape[0]`` and ``cols = prod(shape[1:])``, draw :math:`A \in
-    \mathbb{R}^{\text{rows}\times\text{cols}}` with i.i.d. :math:`\mathcal{N}(0, 1)` entries
-    (transposed when rows < cols), take its reduced QR factorization :math:`A = QR`, and return
+    With ``rows = shape[0]`` and ``cols = prod(shape[1:])``, draw
+    :math:`A \in \mathbb{R}^{\text{rows}\times\text{cols}}` with i.i.d.
+    :math:`\mathcal{N}(0, 1)` entries (transposed when rows < cols), take its
+    reduced QR factorization :math:`A = QR`, and return
 
     .. math::
 
         W = g\, Q \operatorname{diag}(\operatorname{sign}(\operatorname{diag} R)),
 
-    transposed back and reshaped to ``shape``. Then :math:`W^\top W = g^2 I` when
-    rows >= cols and :math:`W W^\top = g^2 I` when rows < cols.
+    transposed back and reshaped to ``shape``. Then :math:`W^\top W = g^2 I`
+    when rows >= cols and :math:`W W^\top = g^2 I` when rows < cols.
 
     Parameters
     ----------

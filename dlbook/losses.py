@@ -1,9 +1,10 @@
 """Losses with their gradients (chapter 2).
 
-Each function returns ``(loss, dinput)``: the scalar loss, averaged like the PyTorch default
-``reduction="mean"``, and its gradient with respect to the first argument, ready to feed a
-backward pass.  The information measures at the end (``entropy``, ``cross_entropy``,
-``kl_divergence``) take probability vectors instead and return their values only.
+Each function returns ``(loss, dinput)``: the scalar loss, averaged like the
+PyTorch default ``reduction="mean"``, and its gradient with respect to the first
+argument, ready to feed a backward pass.  The information measures at the end
+(``entropy``, ``cross_entropy``, ``kl_divergence``) take probability vectors
+instead and return their values only.
 """
 
 from __future__ import annotations
@@ -167,9 +168,11 @@ def binary_cross_entropy_with_logits(
 # probabilities, not logits, and return values only.
 
 def _check_distributions(where: str, **arrays) -> list[np.ndarray]:
-    """Validate probability vectors along the last axis: finite, >= 0, summing to 1.
+    """Validate probability vectors along the last axis: finite, >= 0, summing
+    to 1.
 
-    With two arrays (``p`` and ``q``) they must also have the same shape and dtype.
+    With two arrays (``p`` and ``q``) they must also have the same shape and
+    dtype.
     """
     checked = []
     for name, value in arrays.items():
@@ -205,7 +208,8 @@ def _check_distributions(where: str, **arrays) -> list[np.ndarray]:
 
 
 def _p_log(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Elementwise ``p * log(q)`` with the convention ``0 log q = 0`` (also for ``q = 0``)."""
+    """Elementwise ``p * log(q)`` with the convention ``0 log q = 0`` (also for
+    ``q = 0``)."""
     log_q = np.log(q, out=np.full_like(q, -np.inf), where=q > 0)
     return np.multiply(p, log_q, out=np.zeros_like(p), where=p > 0)
 
@@ -225,7 +229,8 @@ def entropy(p: np.ndarray) -> np.ndarray:
 
            H(p) = -\sum_{c=1}^{C} p_c \log p_c , \qquad 0 \log 0 = 0,
 
-        between 0 (a one-hot ``p``) and :math:`\log C` (the uniform distribution).
+        between 0 (a one-hot ``p``) and :math:`\log C` (the uniform
+        distribution).
 
     Notes
     -----
@@ -288,8 +293,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
            D_\mathrm{KL}(p \,\|\, q) = \sum_{c=1}^{C} p_c \log\frac{p_c}{q_c}
            = H(p, q) - H(p) \ge 0,
 
-        zero exactly when ``p == q``, :math:`+\infty` where some :math:`q_c = 0 < p_c`; not
-        symmetric in ``p`` and ``q``.
+        zero exactly when ``p == q``, :math:`+\infty` where some
+        :math:`q_c = 0 < p_c`; not symmetric in ``p`` and ``q``.
 
     Notes
     -----

@@ -1,9 +1,10 @@
 """Gaussian mixture models fitted by expectation-maximization (chapter 8).
 
-The estimator mirrors scikit-learn's ``GaussianMixture`` (same parameters, attributes, update
-formulas, stopping rule and error messages), so a fit started from the same initial weights,
-means and precisions gives the same model.  All arithmetic runs in float64; fitted attributes
-and returned arrays take the dtype of the data.
+The estimator mirrors scikit-learn's ``GaussianMixture`` (same parameters,
+attributes, update formulas, stopping rule and error messages), so a fit started
+from the same initial weights, means and precisions gives the same model.  All
+arithmetic runs in float64; fitted attributes and returned arrays take the dtype
+of the data.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _ILL_DEFINED = (
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """Row-wise ``log(sum(exp(a)))`` without overflow; rows of ``-inf`` give ``-inf``."""
+    """Row-wise ``log(sum(exp(a)))`` without overflow; rows of ``-inf`` give
+    ``-inf``."""
     top = np.max(a, axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore"):
@@ -38,8 +40,10 @@ def _logsumexp(a: np.ndarray) -> np.ndarray:
 class GaussianMixture:
     r"""Gaussian mixture model fitted by expectation-maximization (EM).
 
-    The density is :math:`p(x) = \sum_{j=1}^K m_j \, \mathcal N(x \mid \mu_j, \Sigma_j)`.  EM
-    alternates the E-step, the responsibilities :math:`w_{nj} = p(j \mid x_n)`, and the M-step
+    The density is
+    :math:`p(x) = \sum_{j=1}^K m_j \, \mathcal N(x \mid \mu_j, \Sigma_j)`.  EM
+    alternates the E-step, the responsibilities :math:`w_{nj} = p(j \mid x_n)`,
+    and the M-step
 
     .. math::
 
@@ -49,8 +53,9 @@ class GaussianMixture:
                    + \lambda I,
 
     with :math:`\lambda` = ``reg_covar``.  ``"diag"`` keeps only the diagonal of
-    :math:`\Sigma_j` and ``"spherical"`` the mean of that diagonal, :math:`\sigma_j^2 I`.
-    Iteration stops when the mean log-likelihood per sample changes by less than ``tol``.
+    :math:`\Sigma_j` and ``"spherical"`` the mean of that diagonal,
+    :math:`\sigma_j^2 I`. Iteration stops when the mean log-likelihood per
+    sample changes by less than ``tol``.
 
     Parameters
     ----------
@@ -67,17 +72,20 @@ class GaussianMixture:
     rng : numpy.random.Generator, optional
         Source of randomness for the initialization.
     init_params : {"k-means++", "random"}, default "k-means++"
-        ``"k-means++"``: pick ``K`` centres by k-means++ seeding, assign every sample to its
-        nearest centre and estimate the parameters from that hard assignment.  ``"random"``:
-        random responsibilities (uniform, normalized per sample), as in scikit-learn.
+        ``"k-means++"``: pick ``K`` centres by k-means++ seeding, assign every
+        sample to its nearest centre and estimate the parameters from that hard
+        assignment.  ``"random"``: random responsibilities (uniform, normalized
+        per sample), as in scikit-learn.
     weights_init : ndarray, shape (K,), optional
-        Initial mixing weights (non-negative, summing to 1); overrides the initialization.
+        Initial mixing weights (non-negative, summing to 1); overrides the
+        initialization.
     means_init : ndarray, shape (K, D), optional
         Initial means; overrides the initialization.
     precisions_init : ndarray, optional
-        Initial precision (inverse covariance) of each component: shape ``(K, D, D)`` for
-        ``"full"``, ``(K, D)`` for ``"diag"``, ``(K,)`` for ``"spherical"``, as in
-        scikit-learn.  When all three ``*_init`` are given, ``rng`` is not used.
+        Initial precision (inverse covariance) of each component: shape
+        ``(K, D, D)`` for ``"full"``, ``(K, D)`` for ``"diag"``, ``(K,)`` for
+        ``"spherical"``, as in scikit-learn.  When all three ``*_init`` are
+        given, ``rng`` is not used.
 
     Attributes
     ----------
@@ -88,26 +96,31 @@ class GaussianMixture:
     covariances_ : ndarray
         ``(K, D, D)``, ``(K, D)`` or ``(K,)`` according to ``covariance_type``.
     converged_ : bool
-        Whether the change of the log-likelihood fell below ``tol`` within ``max_iter``.
+        Whether the change of the log-likelihood fell below ``tol`` within
+        ``max_iter``.
     n_iter_ : int
         Number of EM iterations run.
     lower_bound_ : float
-        Mean log-likelihood per sample at the last E-step (scikit-learn's ``lower_bound_``).
+        Mean log-likelihood per sample at the last E-step (scikit-learn's
+        ``lower_bound_``).
     log_likelihood_history_ : ndarray
-        Shape ``(n_iter_,)``. Mean log-likelihood per sample at the E-step of every iteration
-        (scikit-learn's ``lower_bounds_``); EM with ``reg_covar=0`` never decreases it, and
-        ``reg_covar > 0`` can cause decreases of the order of ``reg_covar``.
+        Shape ``(n_iter_,)``. Mean log-likelihood per sample at the E-step of
+        every iteration (scikit-learn's ``lower_bounds_``); EM with
+        ``reg_covar=0`` never decreases it, and ``reg_covar > 0`` can cause
+        decreases of the order of ``reg_covar``.
 
     Notes
     -----
-    The E-step uses the Cholesky factor :math:`L_j` of :math:`\Sigma_j` and triangular
-    solves, :math:`\log \mathcal N = -\tfrac12 (D \log 2\pi + \|L_j^{-1}(x-\mu_j)\|^2)
-    - \sum_i \log (L_j)_{ii}`, and a log-sum-exp over components, so it never forms an
-    inverse and never overflows.  PyTorch has no EM estimator; the density equals
-    ``torch.distributions.MixtureSameFamily`` of ``MultivariateNormal`` components.  Like
-    scikit-learn, the mixing weights are ``N_j / sum(N_j)`` with ``N_j = sum_n w_nj`` plus
-    ``10 * machine epsilon`` (so that no component is exactly empty).  No warning is issued
-    when EM stops without converging: check ``converged_``.
+    The E-step uses the Cholesky factor :math:`L_j` of :math:`\Sigma_j` and
+    triangular solves, :math:`\log \mathcal N = -\tfrac12 (D \log 2\pi +
+    \|L_j^{-1}(x-\mu_j)\|^2) - \sum_i \log (L_j)_{ii}`, and a log-sum-exp over
+    components, so it never forms an inverse and never overflows.  PyTorch has
+    no EM estimator; the density
+    equals ``torch.distributions.MixtureSameFamily`` of ``MultivariateNormal``
+    components.  Like scikit-learn, the mixing weights are ``N_j / sum(N_j)``
+    with ``N_j = sum_n w_nj`` plus ``10 * machine epsilon`` (so that no
+    component is exactly empty).  No warning is issued when EM stops without
+    converging: check ``converged_``.
 
     References
     ----------
@@ -158,8 +171,8 @@ class GaussianMixture:
 
     def _posterior(self, X,
                    where: str) -> tuple[np.ndarray, np.ndarray, np.dtype]:
-        """E-step of the fitted model on validated ``X``: (log-likelihood (N,), log-responsibilities
-        (N, K), dtype of ``X``), computed in float64."""
+        """E-step of the fitted model on validated ``X``: (log-likelihood (N,),
+        log-responsibilities (N, K), dtype of ``X``), computed in float64."""
         self._check_fitted(where)
         X = self._check_X(X, where)
         log_like, log_resp = self._e_step(X.astype(np.float64, copy=False),
@@ -167,7 +180,8 @@ class GaussianMixture:
         return log_like, log_resp, X.dtype
 
     def _check_inits(self, K: int, D: int, where: str):
-        """Validate ``weights_init``, ``means_init`` and ``precisions_init`` (scikit-learn's rules)."""
+        """Validate ``weights_init``, ``means_init`` and ``precisions_init``
+        (scikit-learn's rules)."""
         weights = means = covariances = None
         if self.weights_init is not None:
             weights = as_float_array(self.weights_init, "weights_init",
@@ -249,7 +263,8 @@ class GaussianMixture:
         return (-0.5 * (D * _LOG_2PI + maha) - half_logdet[:, None]).T
 
     def _e_step(self, X: np.ndarray, params):
-        """Return the per-sample log-likelihood (N,) and log-responsibilities (N, K)."""
+        """Return the per-sample log-likelihood (N,) and log-responsibilities
+        (N, K)."""
         weights, means, cov = params
         with np.errstate(divide="ignore"):
             weighted = self._log_gaussians(X, means, cov) + np.log(weights)
@@ -259,7 +274,8 @@ class GaussianMixture:
         return log_like, log_resp
 
     def _m_step(self, X: np.ndarray, resp: np.ndarray):
-        """Weights, means and covariances from responsibilities ``resp`` (N, K)."""
+        """Weights, means and covariances from responsibilities ``resp`` (N,
+        K)."""
         nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
         means = resp.T @ X / nk[:, None]
         # (K, N, D)
@@ -316,7 +332,8 @@ class GaussianMixture:
         Raises
         ------
         ValueError
-            On invalid hyperparameters or data, and when a covariance becomes singular.
+            On invalid hyperparameters or data, and when a covariance becomes
+            singular.
         """
         where = "GaussianMixture.fit"
         K = check_positive_int(self.n_components, "n_components", where)
@@ -367,7 +384,8 @@ class GaussianMixture:
         return self
 
     def score_samples(self, X) -> np.ndarray:
-        r"""Log-density of every sample, :math:`\log \sum_j m_j \mathcal N(x_n \mid \mu_j, \Sigma_j)`.
+        r"""Log-density of every sample,
+        :math:`\log \sum_j m_j \mathcal N(x_n \mid \mu_j, \Sigma_j)`.
 
         Parameters
         ----------
@@ -455,7 +473,8 @@ class GaussianMixture:
         return int(cov + K * D + K - 1)
 
     def bic(self, X) -> float:
-        r"""Bayesian information criterion, :math:`-2 \log L + p \log N` (lower is better).
+        r"""Bayesian information criterion, :math:`-2 \log L + p \log N` (lower
+        is better).
 
         Parameters
         ----------
@@ -470,7 +489,8 @@ class GaussianMixture:
         return -2.0 * score * N + self.n_parameters() * np.log(N)
 
     def aic(self, X) -> float:
-        r"""Akaike information criterion, :math:`-2 \log L + 2 p` (lower is better).
+        r"""Akaike information criterion, :math:`-2 \log L + 2 p` (lower is
+        better).
 
         Parameters
         ----------

@@ -1,14 +1,17 @@
-"""Fully connected layers and multilayer perceptrons with hand-written backprop (chapter 2).
+"""Fully connected layers and multilayer perceptrons with hand-written backprop
+(chapter 2).
 
 Two styles, both used in the book:
 
 * functions in the cs231n style, ``linear_forward(x, W, b) -> (y, cache)`` and
-  ``linear_backward(dy, cache) -> (dx, dW, db)``, where the cache is a ``NamedTuple``;
-* modules in the PyTorch style, :class:`Linear` and :class:`MLP`, that keep what their backward
-  pass needs and expose ``params()`` and ``grads()`` in the order of PyTorch's ``parameters()``.
+  ``linear_backward(dy, cache) -> (dx, dW, db)``, where the cache is a
+  ``NamedTuple``;
+* modules in the PyTorch style, :class:`Linear` and :class:`MLP`, that keep what
+  their backward pass needs and expose ``params()`` and ``grads()`` in the order
+  of PyTorch's ``parameters()``.
 
-Weights follow ``torch.nn.Linear``: ``W`` has shape ``(out_features, in_features)`` and
-``y = x @ W.T + b``.
+Weights follow ``torch.nn.Linear``: ``W`` has shape
+``(out_features, in_features)`` and ``y = x @ W.T + b``.
 """
 
 from __future__ import annotations
@@ -128,7 +131,8 @@ def linear_backward(
 
 
 class Linear:
-    r"""Affine layer :math:`y = x W^\top + b` that keeps its input for the backward pass.
+    r"""Affine layer :math:`y = x W^\top + b` that keeps its input for the
+    backward pass.
 
     Parameters
     ----------
@@ -140,12 +144,14 @@ class Linear:
     Attributes
     ----------
     weight : ndarray
-        Shape (out_features, in_features).  Initialized :math:`U(-1/\sqrt{D}, 1/\sqrt{D})` with
-        :math:`D` = ``in_features``, the distribution ``torch.nn.Linear`` uses.
+        Shape (out_features, in_features).  Initialized
+        :math:`U(-1/\sqrt{D}, 1/\sqrt{D})` with :math:`D` = ``in_features``, the
+        distribution ``torch.nn.Linear`` uses.
     bias : ndarray
         Shape (out_features,).  Same distribution as ``weight``.
     weight_grad, bias_grad : ndarray
-        Gradients of the last :meth:`backward` (overwritten by each call, never accumulated).
+        Gradients of the last :meth:`backward` (overwritten by each call, never
+        accumulated).
 
     Notes
     -----
@@ -175,7 +181,8 @@ class Linear:
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return ``x @ weight.T + bias`` for ``x`` (N, in_features); keep ``x``."""
+        """Return ``x @ weight.T + bias`` for ``x`` (N, in_features); keep
+        ``x``."""
         x = as_float_array(x, "x", "Linear.forward", ndim=2)
         if x.shape[1] != self.in_features:
             raise ValueError("Linear.forward: x must have shape (N, "
@@ -189,7 +196,8 @@ class Linear:
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Store the parameter gradients for ``dy`` (N, out_features); return dx."""
+        """Store the parameter gradients for ``dy`` (N, out_features); return
+        dx."""
         if self._x is None:
             raise RuntimeError("Linear.backward: call forward first")
         dy = as_float_array(dy, "dy", "Linear.backward", ndim=2)
@@ -204,7 +212,8 @@ class Linear:
         return dy @ self.weight                          # dL/dx = dy W
 
     def params(self) -> list[np.ndarray]:
-        """``[weight, bias]``: the layer's own arrays, in ``torch.nn.Linear.parameters()`` order."""
+        """``[weight, bias]``: the layer's own arrays, in
+        ``torch.nn.Linear.parameters()`` order."""
         return [self.weight, self.bias]
 
     def grads(self) -> list[np.ndarray]:
@@ -213,7 +222,8 @@ class Linear:
 
 
 def _derivative(name: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """f'(a) for the named activation, from the pre-activation ``a`` and output ``y = f(a)``."""
+    """f'(a) for the named activation, from the pre-activation ``a`` and output
+    ``y = f(a)``."""
     if name == "relu":
         return a > 0
     if name == "tanh":
@@ -227,17 +237,20 @@ def _derivative(name: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "swish",
                "softplus", "identity")
-"""Names accepted by :class:`MLP` (functions of ``dlbook.activations`` with default parameters)."""
+"""Names accepted by :class:`MLP` (functions of ``dlbook.activations`` with
+default parameters)."""
 
 
 class MLP:
-    r"""Multilayer perceptron: affine layers with an activation between them, linear output.
+    r"""Multilayer perceptron: affine layers with an activation between them,
+    linear output.
 
     .. math::
        a^{(l)} = x^{(l)} W^{(l)\top} + b^{(l)}, \quad x^{(l+1)} = f\bigl(a^{(l)}\bigr),
        \quad \text{output } a^{(L)}
 
-    Backward, with :math:`\delta^{(L)}` the gradient of the loss with respect to the output:
+    Backward, with :math:`\delta^{(L)}` the gradient of the loss with respect to
+    the output:
     :math:`\delta^{(l)} = f'(a^{(l)}) \circ \bigl(\delta^{(l+1)} W^{(l+1)}\bigr)`,
     :math:`\partial L/\partial W^{(l)} = \delta^{(l)\top} x^{(l)}`.
 
@@ -256,7 +269,8 @@ class MLP:
     pre_activations : list of ndarray
         :math:`a^{(l)}` of every hidden layer from the last :meth:`forward`.
     hidden : list of ndarray
-        :math:`x^{(l+1)} = f(a^{(l)})` of every hidden layer from the last :meth:`forward`.
+        :math:`x^{(l+1)} = f(a^{(l)})` of every hidden layer from the last
+        :meth:`forward`.
 
     Notes
     -----
@@ -294,7 +308,8 @@ class MLP:
         self.hidden: list[np.ndarray] = []
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return the outputs (logits), shape (N, D_out), for ``x`` of shape (N, D_in)."""
+        """Return the outputs (logits), shape (N, D_out), for ``x`` of shape (N,
+        D_in)."""
         self.pre_activations, self.hidden = [], []
         for layer in self.layers[:-1]:
             a = layer.forward(x)
@@ -304,7 +319,8 @@ class MLP:
         return self.layers[-1].forward(x)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store grads, return dL/dx."""
+        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store grads, return
+        dL/dx."""
         if (len(self.pre_activations) != len(self.layers) - 1
                 or self.layers[-1]._x is None):
             raise RuntimeError("MLP.backward: call forward first")
@@ -317,7 +333,8 @@ class MLP:
         return delta
 
     def params(self) -> list[np.ndarray]:
-        """``[W1, b1, W2, b2, ...]``: the model's own arrays (an optimizer updating them trains it)."""
+        """``[W1, b1, W2, b2, ...]``: the model's own arrays (an optimizer
+        updating them trains it)."""
         return [p for layer in self.layers for p in layer.params()]
 
     def grads(self) -> list[np.ndarray]:

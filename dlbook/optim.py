@@ -1,16 +1,18 @@
-"""Gradient-descent optimizers with PyTorch's exact update rules (chapter 6, :ref:`ch-optim`).
+"""Gradient-descent optimizers with PyTorch's exact update rules (chapter 6,
+:ref:`ch-optim`).
 
-Every optimizer holds a list of parameter arrays and updates them **in place** when
-``opt.step(grads)`` is called with one gradient per parameter.  The update rules, the
-defaults, the per-parameter state (``opt.state[i]``, with PyTorch's key names) and the
-validation messages are those of the ``torch.optim`` class of the same name, operation by
-operation, so the iterates agree with PyTorch's ``foreach=False`` path to rounding
-(PyTorch's vectorized CPU kernels fuse some multiply-adds, NumPy does not: the differences
-are a few units in the last place per step).  ``opt.lr`` may be changed between steps.
+Every optimizer holds a list of parameter arrays and updates them **in place**
+when ``opt.step(grads)`` is called with one gradient per parameter.  The update
+rules, the defaults, the per-parameter state (``opt.state[i]``, with PyTorch's
+key names) and the validation messages are those of the ``torch.optim`` class of
+the same name, operation by operation, so the iterates agree with PyTorch's
+``foreach=False`` path to rounding (PyTorch's vectorized CPU kernels fuse some
+multiply-adds, NumPy does not: the differences are a few units in the last place
+per step).  ``opt.lr`` may be changed between steps.
 
 The schedule functions of :mod:`dlbook.schedules` and the clipping functions of
-:mod:`dlbook.clipping` are re-exported here, so ``optim.step_lr`` and ``optim.clip_grad_norm``
-work as well.
+:mod:`dlbook.clipping` are re-exported here, so ``optim.step_lr`` and
+``optim.clip_grad_norm`` work as well.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def _betas(betas, where: str) -> tuple[float, float]:
 
 
 def _lerp_(m: np.ndarray, g: np.ndarray, w: float, tmp: np.ndarray) -> None:
-    """``m.lerp_(g, w)`` in place, with ATen's two branches (``tmp`` is scratch)."""
+    """``m.lerp_(g, w)`` in place, with ATen's two branches (``tmp`` is
+    scratch)."""
     np.subtract(g, m, out=tmp)
     if abs(w) < 0.5:                      # m + w (g - m)
         tmp *= w
@@ -57,14 +60,17 @@ def _lerp_(m: np.ndarray, g: np.ndarray, w: float, tmp: np.ndarray) -> None:
 
 
 class Optimizer:
-    """Base class: a list of parameters, a learning rate and per-parameter state.
+    """Base class: a list of parameters, a learning rate and per-parameter
+    state.
 
     Parameters
     ----------
     params : list of ndarray
-        Float32/float64 arrays that :meth:`step` updates in place (the model's own arrays).
+        Float32/float64 arrays that :meth:`step` updates in place (the model's
+        own arrays).
     lr : float
-        Learning rate, ``>= 0``; may be reassigned between steps (``opt.lr = 0.01``).
+        Learning rate, ``>= 0``; may be reassigned between steps
+        (``opt.lr = 0.01``).
 
     Notes
     -----
@@ -142,7 +148,8 @@ class Optimizer:
 
     def _decayed(self, i: int, g: np.ndarray,
                  weight_decay: float) -> np.ndarray:
-        """Return ``g + weight_decay * p`` (L2 penalty in the gradient) without touching ``g``."""
+        """Return ``g + weight_decay * p`` (L2 penalty in the gradient) without
+        touching ``g``."""
         if weight_decay == 0.0:
             return g
         buf = self._scratch(i, "grad")
@@ -156,7 +163,8 @@ class Optimizer:
         Parameters
         ----------
         grads : list of ndarray
-            One gradient per parameter, same shapes as ``params`` (not modified).
+            One gradient per parameter, same shapes as ``params`` (not
+            modified).
         """
         grads = self._check_grads(grads)
         self.steps += 1
@@ -175,10 +183,11 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent with optional (Nesterov) momentum and weight decay.
+    r"""Stochastic gradient descent with optional (Nesterov) momentum and weight
+    decay.
 
-    With :math:`g_t` the gradient, :math:`\lambda` the weight decay, :math:`\mu` the
-    momentum, :math:`\tau` the dampening and :math:`\eta` the learning rate:
+    With :math:`g_t` the gradient, :math:`\lambda` the weight decay, :math:`\mu`
+    the momentum, :math:`\tau` the dampening and :math:`\eta` the learning rate:
 
     .. math::
 
@@ -196,7 +205,8 @@ class SGD(Optimizer):
     momentum : float, default 0.0
         Momentum factor :math:`\mu`.
     nesterov : bool, default False
-        Use Nesterov's accelerated gradient (needs ``momentum > 0`` and ``dampening == 0``).
+        Use Nesterov's accelerated gradient (needs ``momentum > 0`` and
+        ``dampening == 0``).
     weight_decay : float, default 0.0
         L2 penalty :math:`\lambda` added to the gradient.
     dampening : float, default 0.0
@@ -259,7 +269,8 @@ class SGD(Optimizer):
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad: per-coordinate steps divided by the root of the summed squared gradients.
+    r"""Adagrad: per-coordinate steps divided by the root of the summed squared
+    gradients.
 
     .. math::
 
@@ -319,7 +330,8 @@ class Adagrad(Optimizer):
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop: steps divided by the root of a running mean of squared gradients.
+    r"""RMSprop: steps divided by the root of a running mean of squared
+    gradients.
 
     .. math::
 
@@ -341,7 +353,8 @@ class RMSprop(Optimizer):
         Added to :math:`\sigma_t` (outside the root).
     momentum : float, default 0.0
     centered : bool, default False
-        Divide by an estimate of the gradient's standard deviation instead of its RMS.
+        Divide by an estimate of the gradient's standard deviation instead of
+        its RMS.
     weight_decay : float, default 0.0
 
     Notes
@@ -435,7 +448,8 @@ class Adam(Optimizer):
     betas : (float, float), default (0.9, 0.999)
         Decay rates :math:`\beta_1, \beta_2` in [0, 1).
     eps : float, default 1e-8
-        Added to the bias-corrected root :math:`\sqrt{\hat v_t}` (outside the root).
+        Added to the bias-corrected root :math:`\sqrt{\hat v_t}` (outside the
+        root).
     weight_decay : float, default 0.0
         L2 penalty added to the gradient (coupled), as ``torch.optim.Adam``.
     amsgrad : bool, default False
@@ -509,8 +523,8 @@ class AdamW(Adam):
     betas : (float, float), default (0.9, 0.999)
     eps : float, default 1e-8
     weight_decay : float, default 0.01
-        Decoupled decay :math:`\lambda`: the weights shrink by :math:`\eta\lambda` per step
-        whatever the gradient.
+        Decoupled decay :math:`\lambda`: the weights shrink by
+        :math:`\eta\lambda` per step whatever the gradient.
     amsgrad : bool, default False
 
     Notes
@@ -532,7 +546,8 @@ class AdamW(Adam):
 
 
 class Nadam(Optimizer):
-    r"""Nadam: Adam with Nesterov momentum and PyTorch's momentum-decay schedule.
+    r"""Nadam: Adam with Nesterov momentum and PyTorch's momentum-decay
+    schedule.
 
     .. math::
 
@@ -555,8 +570,8 @@ class Nadam(Optimizer):
     momentum_decay : float, default 0.004
         :math:`\psi` above.
     decoupled_weight_decay : bool, default False
-        Shrink the weights by :math:`1 - \eta\lambda` (as AdamW) instead of adding
-        :math:`\lambda w` to the gradient.
+        Shrink the weights by :math:`1 - \eta\lambda` (as AdamW) instead of
+        adding :math:`\lambda w` to the gradient.
 
     Notes
     -----
@@ -618,7 +633,8 @@ class Nadam(Optimizer):
 
 
 class Adamax(Optimizer):
-    r"""AdaMax: Adam with the second moment replaced by an exponentially weighted max norm.
+    r"""AdaMax: Adam with the second moment replaced by an exponentially
+    weighted max norm.
 
     .. math::
 

@@ -1,8 +1,8 @@
 """Helpers for checking dlbook against PyTorch on any device.
 
-The book's "Check against PyTorch" cells and the test suite both use these, so the same code
-verifies on a GPU when PyTorch sees one and on the CPU otherwise.  PyTorch is imported lazily:
-the rest of dlbook needs only NumPy.
+The book's "Check against PyTorch" cells and the test suite both use these, so
+the same code verifies on a GPU when PyTorch sees one and on the CPU otherwise.
+PyTorch is imported lazily: the rest of dlbook needs only NumPy.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def to_torch(a, device: str | None = None, requires_grad: bool = False):
     Parameters
     ----------
     a : ndarray or float
-        Data to copy; float32 stays float32, float64 stays float64, integers stay integers.
+        Data to copy; float32 stays float32, float64 stays float64, integers
+        stay integers.
     device : str, optional
         Target device; default :func:`device`.
     requires_grad : bool, default False
@@ -58,7 +59,8 @@ def to_torch(a, device: str | None = None, requires_grad: bool = False):
 
 
 def to_numpy(t) -> np.ndarray:
-    """Return a NumPy copy of a tensor on any device (or ``np.asarray`` of anything else)."""
+    """Return a NumPy copy of a tensor on any device (or ``np.asarray`` of
+    anything else)."""
     if hasattr(t, "detach"):
         return t.detach().cpu().numpy()
     return np.asarray(t)
@@ -70,10 +72,11 @@ def _first(flat: np.ndarray, shape: tuple) -> tuple:
 
 
 def tolerances(dtype) -> tuple[float, float]:
-    """Return the ``(rtol, atol)`` the book uses to compare results of ``dtype`` with PyTorch.
+    """Return the ``(rtol, atol)`` the book uses to compare results of ``dtype``
+    with PyTorch.
 
-    Float64 comparisons are tight (``rtol=1e-10``); float32 ones allow float32 rounding
-    (``rtol=1e-5``).
+    Float64 comparisons are tight (``rtol=1e-10``); float32 ones allow float32
+    rounding (``rtol=1e-5``).
     """
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
@@ -94,10 +97,10 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
                  equal_nan: bool = False) -> None:
     """Assert ``|actual - expected| <= atol + rtol * |expected|`` elementwise.
 
-    Non-finite values follow ``torch.testing.assert_close``: an infinity matches only the
-    same infinity (the tolerance never makes ``inf`` close to a finite number or to
-    ``-inf``), and a NaN matches nothing, unless ``equal_nan=True`` is asked, when a NaN
-    matches a NaN.
+    Non-finite values follow ``torch.testing.assert_close``: an infinity matches
+    only the same infinity (the tolerance never makes ``inf`` close to a finite
+    number or to ``-inf``), and a NaN matches nothing, unless ``equal_nan=True``
+    is asked, when a NaN matches a NaN.
 
     Parameters
     ----------
@@ -111,9 +114,10 @@ def assert_close(actual, expected, rtol: float = 1e-10, atol: float = 1e-12,
     Raises
     ------
     AssertionError
-        When the shapes differ, when a non-finite value is not matched, or when any element
-        is outside the tolerance; the message gives the largest absolute and relative
-        difference and where the largest absolute one occurs.
+        When the shapes differ, when a non-finite value is not matched, or when
+        any element is outside the tolerance; the message gives the largest
+        absolute and relative difference and where the largest absolute one
+        occurs.
     """
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if (isinstance(tol, bool)

@@ -1,12 +1,13 @@
-"""Regularization: dropout, norm penalties, max-norm and early stopping (chapter 7, :ref:`ch-regularization`).
+"""Regularization: dropout, norm penalties, max-norm and early stopping (chapter
+7, :ref:`ch-regularization`).
 
-* :func:`dropout` / :func:`dropout_backward` and the module :class:`Dropout` (inverted dropout,
-  the mask kept for the backward pass);
+* :func:`dropout` / :func:`dropout_backward` and the module :class:`Dropout`
+  (inverted dropout, the mask kept for the backward pass);
 * :func:`l2_penalty` and :func:`l1_penalty`, the terms :math:`\\lambda\\,\\Omega(\\theta)` of the
   extended loss :math:`\\tilde J = J + \\lambda\\,\\Omega`, with their gradients;
 * :func:`max_norm`, the max-norm constraint applied after an optimizer step;
-* :class:`~dlbook.early_stopping.EarlyStopping` (implemented in :mod:`dlbook.early_stopping`,
-  re-exported here).
+* :class:`~dlbook.early_stopping.EarlyStopping` (implemented in
+  :mod:`dlbook.early_stopping`, re-exported here).
 
 Decoupled weight decay (AdamW) lives with the optimizers in :mod:`dlbook.optim`.
 """
@@ -28,7 +29,8 @@ __all__ = ["dropout", "dropout_backward", "Dropout", "l2_penalty", "l1_penalty",
 def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
             rng: np.random.Generator | None = None
             ) -> tuple[np.ndarray, np.ndarray | None]:
-    r"""Inverted dropout: zero each unit with probability ``p``, scale the survivors by 1/(1-p).
+    r"""Inverted dropout: zero each unit with probability ``p``, scale the
+    survivors by 1/(1-p).
 
     Parameters
     ----------
@@ -48,11 +50,13 @@ def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
 
            y = x \odot m, \qquad m_i = \frac{r_i}{1-p}, \quad r_i \sim \mathrm{Bernoulli}(1-p)
 
-        so that :math:`\mathbb{E}[y] = x`.  When the layer is the identity (``training=False``
-        or ``p == 0``) ``y`` is ``x`` itself, not a copy, as in PyTorch.
+        so that :math:`\mathbb{E}[y] = x`.  When the layer is the identity
+        (``training=False`` or ``p == 0``) ``y`` is ``x`` itself, not a copy, as
+        in PyTorch.
     mask : ndarray of x's dtype, shape of ``x``, or None
-        The scaled mask :math:`m` (entries 0 or :math:`1/(1-p)`), which is all that
-        :func:`dropout_backward` needs; ``None`` when the layer is the identity.
+        The scaled mask :math:`m` (entries 0 or :math:`1/(1-p)`), which is all
+        that :func:`dropout_backward` needs; ``None`` when the layer is the
+        identity.
 
     Notes
     -----
@@ -83,14 +87,16 @@ def dropout(x: np.ndarray, p: float = 0.5, training: bool = True,
 
 
 def dropout_backward(dy: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-    r"""Backward pass of :func:`dropout`: route the gradient through the kept units.
+    r"""Backward pass of :func:`dropout`: route the gradient through the kept
+    units.
 
     Parameters
     ----------
     dy : ndarray, shape of ``x``
         Upstream gradient :math:`\partial L / \partial y`.
     mask : ndarray, shape of ``x``, or None
-        The mask returned by :func:`dropout`; ``None`` means the forward pass was the identity.
+        The mask returned by :func:`dropout`; ``None`` means the forward pass
+        was the identity.
 
     Returns
     -------
@@ -114,7 +120,8 @@ def dropout_backward(dy: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
 
 
 class Dropout:
-    r"""Dropout layer that keeps its mask between :meth:`forward` and :meth:`backward`.
+    r"""Dropout layer that keeps its mask between :meth:`forward` and
+    :meth:`backward`.
 
     Parameters
     ----------
@@ -128,7 +135,8 @@ class Dropout:
     training : bool
         True after :meth:`train` (the default), False after :meth:`eval`.
     mask : ndarray or None
-        The scaled mask :math:`m` of the last :meth:`forward` (see :func:`dropout`).
+        The scaled mask :math:`m` of the last :meth:`forward` (see
+        :func:`dropout`).
 
     Notes
     -----
@@ -153,7 +161,8 @@ class Dropout:
         return self
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Apply :func:`dropout` with this layer's ``p``, mode and generator; keep the mask."""
+        """Apply :func:`dropout` with this layer's ``p``, mode and generator;
+        keep the mask."""
         y, self.mask = dropout(x, self.p, self.training, self.rng)
         return y
 
@@ -254,13 +263,14 @@ def l1_penalty(weights, lam: float) -> tuple[float, list[np.ndarray]]:
 
 
 def max_norm(W: np.ndarray, max_value: float) -> np.ndarray:
-    r"""Rescale each row of ``W`` (one unit's incoming weights) to L2 norm at most ``max_value``.
+    r"""Rescale each row of ``W`` (one unit's incoming weights) to L2 norm at
+    most ``max_value``.
 
     Parameters
     ----------
     W : ndarray, shape (out_features, in_features) or (out_features, ...)
-        A weight in the ``torch.nn.Linear`` convention; each row (everything but axis 0) is
-        one constraint.
+        A weight in the ``torch.nn.Linear`` convention; each row (everything but
+        axis 0) is one constraint.
     max_value : float
         The radius :math:`r \ge 0`.
 

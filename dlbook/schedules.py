@@ -1,10 +1,12 @@
-"""Learning-rate schedules as plain functions of the step index (chapter 6, :ref:`ch-optim`).
+"""Learning-rate schedules as plain functions of the step index (chapter 6,
+:ref:`ch-optim`).
 
-Each function returns the learning rate to use at step (or epoch) ``step = 0, 1, 2, ...``
-and equals, to rounding, the sequence ``scheduler.get_last_lr()[0]`` that the named
-``torch.optim.lr_scheduler`` class produces when ``scheduler.step()`` is called once per
-step.  PyTorch updates most of them multiplicatively ("chainable" form), so its values carry
-a few units of rounding in the last place that the closed forms here do not.
+Each function returns the learning rate to use at step (or epoch)
+``step = 0, 1, 2, ...`` and equals, to rounding, the sequence
+``scheduler.get_last_lr()[0]`` that the named ``torch.optim.lr_scheduler`` class
+produces when ``scheduler.step()`` is called once per step.  PyTorch updates
+most of them multiplicatively ("chainable" form), so its values carry a few
+units of rounding in the last place that the closed forms here do not.
 :class:`NewBob` is the one stateful schedule: it reacts to the validation error.
 """
 
@@ -30,8 +32,9 @@ def _lr(value, name: str, where: str) -> float:
 
 
 def _decay(lr0: float, gamma: float, power: int) -> float:
-    """``lr0 * gamma ** power``; inf where the power overflows, as PyTorch's repeated
-    multiplication gives (Python's ``**`` raises ``OverflowError`` instead)."""
+    """``lr0 * gamma ** power``; inf where the power overflows, as PyTorch's
+    repeated multiplication gives (Python's ``**`` raises ``OverflowError``
+    instead)."""
     try:
         factor = gamma ** power
     except OverflowError:
@@ -40,7 +43,8 @@ def _decay(lr0: float, gamma: float, power: int) -> float:
 
 
 def step_lr(lr0: float, step: int, step_size: int, gamma: float = 0.1) -> float:
-    r"""Step decay: multiply the learning rate by ``gamma`` every ``step_size`` steps.
+    r"""Step decay: multiply the learning rate by ``gamma`` every ``step_size``
+    steps.
 
     .. math::
 
@@ -75,7 +79,8 @@ def step_lr(lr0: float, step: int, step_size: int, gamma: float = 0.1) -> float:
 
 
 def exponential_lr(lr0: float, step: int, gamma: float) -> float:
-    r"""Exponential decay: multiply the learning rate by ``gamma`` at every step.
+    r"""Exponential decay: multiply the learning rate by ``gamma`` at every
+    step.
 
     .. math::
 
@@ -106,7 +111,8 @@ def exponential_lr(lr0: float, step: int, gamma: float) -> float:
 
 
 def linear_warmup(lr0: float, step: int, warmup_steps: int) -> float:
-    r"""Linear warm-up from :math:`\eta_0 / W` to :math:`\eta_0` over ``warmup_steps`` steps.
+    r"""Linear warm-up from :math:`\eta_0 / W` to :math:`\eta_0` over
+    ``warmup_steps`` steps.
 
     .. math::
 
@@ -115,7 +121,8 @@ def linear_warmup(lr0: float, step: int, warmup_steps: int) -> float:
     Parameters
     ----------
     lr0 : float
-        Target learning rate :math:`\eta_0`, reached at step :math:`W - 1` and kept after.
+        Target learning rate :math:`\eta_0`, reached at step :math:`W - 1` and
+        kept after.
     step : int
         Step index :math:`t \ge 0`.
     warmup_steps : int
@@ -147,10 +154,12 @@ def one_cycle(step: int, total_steps: int, max_lr: float,
               anneal_strategy: str = "cos", div_factor: float = 25.0,
               final_div_factor: float = 1e4,
               three_phase: bool = False) -> float:
-    r"""The 1cycle policy: warm up to ``max_lr``, then anneal far below the start.
+    r"""The 1cycle policy: warm up to ``max_lr``, then anneal far below the
+    start.
 
-    With :math:`\eta_\text{init} = \eta_\max / d`, :math:`\eta_\min = \eta_\text{init} / f`,
-    :math:`T_1 = p\,T - 1` and :math:`T_2 = T - 1` (two phases):
+    With :math:`\eta_\text{init} = \eta_\max / d`,
+    :math:`\eta_\min = \eta_\text{init} / f`, :math:`T_1 = p\,T - 1` and
+    :math:`T_2 = T - 1` (two phases):
 
     .. math::
 
@@ -178,8 +187,9 @@ def one_cycle(step: int, total_steps: int, max_lr: float,
     final_div_factor : float, default 1e4
         :math:`f` above.
     three_phase : bool, default False
-        Symmetric up/down phases (to :math:`\eta_\text{init}` at :math:`2pT - 2`) followed by
-        the annihilation phase down to :math:`\eta_\min`.
+        Symmetric up/down phases (to :math:`\eta_\text{init}` at
+        :math:`2pT - 2`) followed by the annihilation phase down to
+        :math:`\eta_\min`.
 
     Returns
     -------
@@ -237,7 +247,8 @@ def one_cycle(step: int, total_steps: int, max_lr: float,
 def triangular(step: int, base_lr: float, max_lr: float,
                step_size_up: int = 2000,
                step_size_down: int | None = None) -> float:
-    r"""Triangular cyclical learning rate: linear ramps between ``base_lr`` and ``max_lr``.
+    r"""Triangular cyclical learning rate: linear ramps between ``base_lr`` and
+    ``max_lr``.
 
     With cycle length :math:`L = s_\uparrow + s_\downarrow`,
     :math:`c = \lfloor 1 + t/L \rfloor`, :math:`x = 1 + t/L - c` and
@@ -288,11 +299,12 @@ def triangular(step: int, base_lr: float, max_lr: float,
 
 
 class NewBob:
-    r""""New bob": halve the learning rate whenever the validation error stops improving.
+    r""""New bob": halve the learning rate whenever the validation error stops
+    improving.
 
-    After each epoch call :meth:`step` with the validation error; the learning rate is
-    multiplied by ``factor`` when the error is not below the best error so far by a relative
-    margin ``threshold``:
+    After each epoch call :meth:`step` with the validation error; the learning
+    rate is multiplied by ``factor`` when the error is not below the best error
+    so far by a relative margin ``threshold``:
 
     .. math::
 
@@ -330,7 +342,8 @@ class NewBob:
         self.best = math.inf
 
     def step(self, val_error: float) -> float:
-        """Record one epoch's validation error and return the learning rate for the next.
+        """Record one epoch's validation error and return the learning rate for
+        the next.
 
         Parameters
         ----------

@@ -1,9 +1,10 @@
 """Principal component analysis, PCA whitening and ZCA whitening (chapter 8).
 
-Both estimators follow scikit-learn's conventions: ``fit`` returns ``self``, fitted attributes
-end with an underscore, and the sample covariance uses the unbiased normalization
-``1 / (N - 1)`` (``ddof=1``).  The computations run in float64 whatever the input dtype; fitted
-attributes and transformed data are returned in the dtype of the input.
+Both estimators follow scikit-learn's conventions: ``fit`` returns ``self``,
+fitted attributes end with an underscore, and the sample covariance uses the
+unbiased normalization ``1 / (N - 1)`` (``ddof=1``).  The computations run in
+float64 whatever the input dtype; fitted attributes and transformed data are
+returned in the dtype of the input.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = ["PCA", "ZCA"]
 def _check_data(X, where: str, n_features: int | None = None,
                 min_samples: int = 1,
                 name: str = "X") -> np.ndarray:
-    """Return ``X`` as a finite 2-D float array with the expected number of columns."""
+    """Return ``X`` as a finite 2-D float array with the expected number of
+    columns."""
     X = as_float_array(X, name, where, ndim=2)
     if X.shape[0] < min_samples:
         raise ValueError(f"{where}: {name} must have at least {min_samples} "
@@ -44,10 +46,11 @@ def _check_fitted(estimator, where: str) -> None:
 
 
 def _flip_rows(V: np.ndarray) -> np.ndarray:
-    """Flip the sign of each row of ``V`` so that its largest-magnitude entry is positive.
+    """Flip the sign of each row of ``V`` so that its largest-magnitude entry is
+    positive.
 
-    This is scikit-learn's ``svd_flip(..., u_based_decision=False)`` convention (the first
-    entry wins a tie), so principal directions are deterministic.
+    This is scikit-learn's ``svd_flip(..., u_based_decision=False)`` convention
+    (the first entry wins a tie), so principal directions are deterministic.
     """
     biggest = np.argmax(np.abs(V), axis=1)
     signs = np.sign(V[np.arange(V.shape[0]), biggest])
@@ -56,7 +59,8 @@ def _flip_rows(V: np.ndarray) -> np.ndarray:
 
 
 def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the float64 column mean of ``X`` (N, D) and the centred data ``X - mean``."""
+    """Return the float64 column mean of ``X`` (N, D) and the centred data
+    ``X - mean``."""
     X64 = X.astype(np.float64, copy=False)
     mean = X64.mean(axis=0)
     return mean, X64 - mean
@@ -64,11 +68,12 @@ def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                               np.ndarray]:
-    """Eigendecomposition of the covariance (ddof=1) of centred data ``Xc`` (N, D).
+    """Eigendecomposition of the covariance (ddof=1) of centred data ``Xc`` (N,
+    D).
 
-    Returns the variances in decreasing order (clipped at 0), the eigenvectors as rows with
-    deterministic signs (:func:`_flip_rows`), and the mask of the variances that are rounding
-    noise (below ``d_max * D * eps``).
+    Returns the variances in decreasing order (clipped at 0), the eigenvectors
+    as rows with deterministic signs (:func:`_flip_rows`), and the mask of the
+    variances that are rounding noise (below ``d_max * D * eps``).
     """
     n, d = Xc.shape
     lam, vecs = np.linalg.eigh(Xc.T @ Xc / (n - 1))
@@ -80,9 +85,10 @@ def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 class PCA:
     r"""Principal component analysis, optionally with PCA whitening.
 
-    The data are centred with the sample mean :math:`\mu` and rotated onto the eigenvectors of
-    the sample covariance :math:`\Sigma = E D E^\top`, sorted by decreasing eigenvalue.  The
-    first ``k`` eigenvectors are the rows of ``components_`` (:math:`E_k^\top`) and
+    The data are centred with the sample mean :math:`\mu` and rotated onto the
+    eigenvectors of the sample covariance :math:`\Sigma = E D E^\top`, sorted by
+    decreasing eigenvalue.  The first ``k`` eigenvectors are the rows of
+    ``components_`` (:math:`E_k^\top`) and
 
     .. math::
 
@@ -93,27 +99,32 @@ class PCA:
     Parameters
     ----------
     n_components : int, optional
-        Number of components ``k`` to keep, in ``[1, min(N, D)]``; default ``min(N, D)``.
+        Number of components ``k`` to keep, in ``[1, min(N, D)]``; default
+        ``min(N, D)``.
     whiten : bool, default False
-        Divide each projected coordinate by :math:`\sqrt{d_i + \varepsilon}` so that the
-        training data get (nearly) unit covariance.
+        Divide each projected coordinate by :math:`\sqrt{d_i + \varepsilon}` so
+        that the training data get (nearly) unit covariance.
     eps : float, default 0.0
-        Regularizer :math:`\varepsilon \ge 0` added to every variance before the square
-        root when whitening.
+        Regularizer :math:`\varepsilon \ge 0` added to every variance before the
+        square root when whitening.
 
     Attributes
     ----------
     mean_ : ndarray
         Shape ``(D,)``. Per-feature mean of the training data.
     components_ : ndarray
-        Shape ``(k, D)``. Principal directions (unit rows), sorted by decreasing explained
-        variance; the sign of each row makes its largest-magnitude entry positive.
+        Shape ``(k, D)``. Principal directions (unit rows), sorted by decreasing
+        explained variance; the sign of each row makes its largest-magnitude
+        entry positive.
     explained_variance_ : ndarray
-        Shape ``(k,)``. Eigenvalues :math:`d_i` of the sample covariance (``ddof=1``).
+        Shape ``(k,)``. Eigenvalues :math:`d_i` of the sample covariance
+        (``ddof=1``).
     explained_variance_ratio_ : ndarray
-        Shape ``(k,)``. :math:`d_i / \operatorname{tr}\Sigma` (all zeros when the data are constant).
+        Shape ``(k,)``. :math:`d_i / \operatorname{tr}\Sigma` (all zeros when
+        the data are constant).
     singular_values_ : ndarray
-        Shape ``(k,)``. Singular values of the centred data, :math:`\sqrt{(N-1) d_i}`.
+        Shape ``(k,)``. Singular values of the centred data,
+        :math:`\sqrt{(N-1) d_i}`.
     n_components_ : int
         The number of components kept.
     n_features_in_ : int
@@ -122,11 +133,12 @@ class PCA:
     Raises
     ------
     ValueError
-        From ``fit``, when ``whiten=True``, ``eps=0`` and a kept direction has zero variance
-        (rank-deficient data or constant features): dividing by zero would give infinities.
-        The one exception is the direction that centring always removes when ``N <= D``:
-        like scikit-learn, the default keeps ``min(N, D)`` components, and the whitened
-        coordinate along that last, zero-variance direction is 0.
+        From ``fit``, when ``whiten=True``, ``eps=0`` and a kept direction has
+        zero variance (rank-deficient data or constant features): dividing by
+        zero would give infinities. The one exception is the direction that
+        centring always removes when ``N <= D``: like scikit-learn, the default
+        keeps ``min(N, D)`` components, and the whitened coordinate along that
+        last, zero-variance direction is 0.
 
     Notes
     -----
@@ -224,8 +236,9 @@ class PCA:
         return self
 
     def _scale(self) -> np.ndarray:
-        """Per-component standard deviation used by whitening, sqrt(d_i + eps), in float64
-        (set to infinity along an empty direction, whose whitened coordinate is 0)."""
+        """Per-component standard deviation used by whitening, sqrt(d_i + eps),
+        in float64 (set to infinity along an empty direction, whose whitened
+        coordinate is 0)."""
         return np.where(self._empty, np.inf,
                         np.sqrt(self._fit64[2] + self._eps))
 
@@ -262,7 +275,8 @@ class PCA:
             X = Y E_k^\top + \mu \quad\text{or, whitened,}\quad
             X = Y (D_k + \varepsilon I)^{1/2} E_k^\top + \mu
 
-        With ``k < D`` this is the best rank-``k`` reconstruction, not the original data.
+        With ``k < D`` this is the best rank-``k`` reconstruction, not the
+        original data.
 
         Parameters
         ----------
@@ -303,23 +317,24 @@ class PCA:
 class ZCA:
     r"""ZCA (zero-phase, Mahalanobis) whitening.
 
-    With the sample covariance :math:`\Sigma = E D E^\top` (``ddof=1``, as in :class:`PCA`), the
-    whitening matrix is the symmetric inverse square root of the regularized covariance
+    With the sample covariance :math:`\Sigma = E D E^\top` (``ddof=1``, as in
+    :class:`PCA`), the whitening matrix is the symmetric inverse square root of
+    the regularized covariance
 
     .. math::
 
         W = E (D + \varepsilon I)^{-1/2} E^\top, \qquad y = W (x - \mu).
 
-    It rotates into the principal basis, rescales each direction to unit variance and rotates
-    back, so whitened images still look like images.  Among all whitening matrices
-    (:math:`W \Sigma W^\top = I`) it is the one that changes the data least in mean squared
-    distance.
+    It rotates into the principal basis, rescales each direction to unit
+    variance and rotates back, so whitened images still look like images.  Among
+    all whitening matrices (:math:`W \Sigma W^\top = I`) it is the one that
+    changes the data least in mean squared distance.
 
     Parameters
     ----------
     eps : float, default 1e-5
-        Regularizer :math:`\varepsilon \ge 0` added to every eigenvalue; it damps the
-        low-variance directions (noise) instead of blowing them up.
+        Regularizer :math:`\varepsilon \ge 0` added to every eigenvalue; it
+        damps the low-variance directions (noise) instead of blowing them up.
 
     Attributes
     ----------
@@ -330,17 +345,19 @@ class ZCA:
     dewhitening_matrix_ : ndarray
         Shape ``(D, D)``. :math:`W^{-1} = E (D + \varepsilon I)^{1/2} E^\top`.
     components_ : ndarray
-        Shape ``(D, D)``. Eigenvectors of :math:`\Sigma` as rows, by decreasing eigenvalue.
+        Shape ``(D, D)``. Eigenvectors of :math:`\Sigma` as rows, by decreasing
+        eigenvalue.
     explained_variance_ : ndarray
-        Shape ``(D,)``. Eigenvalues of :math:`\Sigma` (``ddof=1``), decreasing, clipped at 0.
+        Shape ``(D,)``. Eigenvalues of :math:`\Sigma` (``ddof=1``), decreasing,
+        clipped at 0.
     n_features_in_ : int
         Number of features ``D`` seen in ``fit``.
 
     Raises
     ------
     ValueError
-        From ``fit``, when ``eps=0`` and the covariance is singular (zero variance along some
-        direction).
+        From ``fit``, when ``eps=0`` and the covariance is singular (zero
+        variance along some direction).
 
     Notes
     -----
