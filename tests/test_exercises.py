@@ -23,6 +23,7 @@ CHAPTER_PREFIXES = (
     "optim",
     "regularization",
     "whitening",
+    "frameworks",
 )
 
 
@@ -269,6 +270,52 @@ def _zca(rule):
 
 
 _counts = REGISTRY["ex-whitening-3"].reference()
+
+
+def _linear_function(forward, backward):
+    """A torch.autograd.Function for y = x W^T + b with the given rules."""
+
+    class Linear(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, W, b):
+            ctx.save_for_backward(x, W)
+            return forward(x, W, b)
+
+        @staticmethod
+        def backward(ctx, dy):
+            x, W = ctx.saved_tensors
+            return backward(dy, x, W)
+
+    return Linear
+
+
+_lin_forward = lambda x, W, b: x @ W.T + b
+_lin_backward = lambda dy, x, W: (dy @ W, dy.T @ x, dy.sum(0))
+
+
+def _first_probs(rule):
+    def first_output_probabilities(n, buffer_size):
+        p = np.zeros(n)
+        held, value = rule(n, buffer_size)
+        p[:held] = value
+        return p
+
+    return first_output_probabilities
+
+
+def _timing(serial, prefetched):
+    def total_time(n, t_load, t_step, prefetch):
+        return (prefetched if prefetch else serial)(n, t_load, t_step)
+
+    return total_time
+
+
+_serial = lambda n, tl, ts: n * (tl + ts)
+_prefetched = lambda n, tl, ts: n * max(tl, ts) + min(tl, ts)
+
+
+def _linears(model):
+    return [layer for layer in model.layers if hasattr(layer, "weight")]
 
 WRONG = {
     "ex-graphs-1": [
@@ -600,6 +647,101 @@ WRONG = {
         (_ml(lambda Xc, n, r: Xc.T @ Xc / n), "reg_covar is missing"),
         (_ml(lambda Xc, n, r: Xc.T @ Xc / n + r), "diagonal only"),
     ],
+    "ex-frameworks-1": [
+        (
+            _linear_function(
+                _lin_forward, lambda dy, x, W: (dy @ W, dy.T @ x, dy.mean(0))
+            ),
+            "do not average",
+        ),
+        (
+            _linear_function(
+                _lin_forward, lambda dy, x, W: (dy @ W.T, dy.T @ x, dy.sum(0))
+            ),
+            "transposed: dx",
+        ),
+        (
+            _linear_function(
+                _lin_forward, lambda dy, x, W: (dy @ W, x.T @ dy, dy.sum(0))
+            ),
+            "transposed: dW",
+        ),
+        (
+            _linear_function(
+                _lin_forward, lambda dy, x, W: (dy.T @ x, dy @ W, dy.sum(0))
+            ),
+            "in the order (x, W, b)",
+        ),
+        (
+            _linear_function(lambda x, W, b: x @ W.T, _lin_backward),
+            "bias b is missing",
+        ),
+        (
+            _linear_function(lambda x, W, b: x @ W + b, _lin_backward),
+            "stored as (out, in)",
+        ),
+        (
+            _linear_function(
+                lambda x, W, b: (x @ W.T + b).numpy(), _lin_backward
+            ),
+            "torch.from_numpy",
+        ),
+    ],
+    "ex-frameworks-2": [
+        (_first_probs(lambda n, b: (n, 1 / n)), "not a full shuffle"),
+        (
+            _first_probs(lambda n, b: (min(b + 1, n), 1 / min(b + 1, n))),
+            "not b + 1",
+        ),
+        (_first_probs(lambda n, b: (min(b, n), 1 / b)), "probability 1/n"),
+        (_first_probs(lambda n, b: (1, 1.0)), "not the oldest"),
+    ],
+    "ex-frameworks-5": [
+        (_timing(_serial, lambda n, tl, ts: n * max(tl, ts)), "Add min"),
+        (_timing(_serial, _serial), "the two overlap"),
+        (
+            _timing(lambda n, tl, ts: n * max(tl, ts), _prefetched),
+            "nothing overlaps",
+        ),
+        (
+            _timing(_serial, lambda n, tl, ts: (n + 1) * max(tl, ts)),
+            "not the max",
+        ),
+    ],
+    "ex-frameworks-6": [
+        (
+            lambda model, n: [
+                p
+                for layer in model.layers[-n:]
+                for p in getattr(layer, "params", list)()
+            ],
+            "also counts the activations",
+        ),
+        (
+            lambda model, n: [
+                p for layer in _linears(model)[:n] for p in layer.params()
+            ],
+            "count from the output end",
+        ),
+        (
+            lambda model, n: [layer.weight for layer in _linears(model)[-n:]],
+            "biases",
+        ),
+        (lambda model, n: model.params(), "must stay frozen"),
+        (
+            lambda model, n: [
+                p.copy()
+                for layer in _linears(model)[-n:]
+                for p in layer.params()
+            ],
+            "not copies",
+        ),
+        (
+            lambda model, n: 2
+            * [p for layer in _linears(model)[-n:] for p in layer.params()],
+            "once",
+        ),
+    ],
 }
 
 
@@ -856,3 +998,108 @@ def test_shape_answers_match_an_mlp():
         s for pair in zip(shapes["dW"], shapes["db"]) for s in pair
     ]
     assert shapes["n_params"] == sum(p.size for p in model.params())
+
+
+def test_linear_function_reference_equals_torch():
+    function = REGISTRY["ex-frameworks-1"].reference()
+    gen = torch.Generator().manual_seed(7)
+    shapes = ((6, 4), (3, 4), (3,))
+    args = [
+        torch.randn(*s, dtype=torch.float64, generator=gen).requires_grad_()
+        for s in shapes
+    ]
+    assert torch.autograd.gradcheck(function.apply, tuple(args))
+    dy = torch.randn(6, 3, dtype=torch.float64, generator=gen)
+    ours = torch.autograd.grad(function.apply(*args), args, dy)
+    theirs = torch.autograd.grad(torch.nn.functional.linear(*args), args, dy)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_first_output_probabilities_match_the_pipeline_shuffle():
+    from dlbook.pipeline import Dataset
+
+    reference = REGISTRY["ex-frameworks-2"].reference()
+    for n, b in ((10, 4), (4, 9), (6, 1)):
+        ds = Dataset.from_tensor_slices(np.arange(n)).shuffle(
+            b, rng=np.random.default_rng(n + b)
+        )
+        first = [int(next(iter(ds))) for _ in range(4000)]
+        freq = np.bincount(first, minlength=n) / len(first)
+        p = reference(n, b)
+        assert np.array_equal(freq > 0, p > 0)
+        # 5 standard errors of a frequency from 4,000 draws
+        assert np.all(np.abs(freq - p) <= 5 * np.sqrt(p * (1 - p) / 4000))
+
+
+def _simulated_time(n, t_load, t_step, prefetch, queue_size=1):
+    """Event times of a loader thread and a training loop, batch by batch."""
+    load_end, step_end = [], []
+    for k in range(n):
+        if not prefetch:
+            start = step_end[-1] if step_end else 0.0
+        else:  # the loader waits while the queue is full
+            start = load_end[-1] if load_end else 0.0
+            if k > queue_size:
+                start = max(start, step_end[k - queue_size - 1] - t_step)
+        load_end.append(start + t_load)
+        step_end.append(
+            max(load_end[-1], step_end[-1] if step_end else 0.0) + t_step
+        )
+    return step_end[-1]
+
+
+def test_total_time_reference_equals_an_event_simulation():
+    reference = REGISTRY["ex-frameworks-5"].reference()
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        n = int(rng.integers(1, 40))
+        t_load, t_step = rng.uniform(0.1, 10, 2)
+        for prefetch in (False, True):
+            for queue_size in (1, 2, 5):
+                assert reference(
+                    n, t_load, t_step, prefetch
+                ) == pytest.approx(
+                    _simulated_time(n, t_load, t_step, prefetch, queue_size),
+                    rel=1e-12,
+                )
+
+
+def test_trainable_reference_fine_tunes_as_torch_with_frozen_layers():
+    from dlbook import optim
+    from dlbook.nn import Linear
+    from dlbook.training import Activation, Sequential
+
+    rng = np.random.default_rng(9)
+    model = Sequential(
+        [Linear(5, 4, rng), Activation("relu"), Linear(4, 4, rng)]
+        + [Activation("relu"), Linear(4, 3, rng)]
+    )
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
+        torch.nn.ReLU(), torch.nn.Linear(4, 3),
+    ).double()
+    twin.load_state_dict(
+        {k: torch.from_numpy(v.copy()) for k, v in model.state_dict().items()}
+    )
+    for p in twin[0].parameters():
+        p.requires_grad_(False)
+    before = [p.copy() for p in model.params()]
+    x, y = rng.normal(size=(8, 5)), rng.integers(0, 3, 8)
+    trained = REGISTRY["ex-frameworks-6"].reference()(model, 2)
+    model.compile("cross_entropy", optim.Adam(trained, lr=0.1))
+    model.fit(x, y, epochs=3, batch_size=8, rng=rng, progress=False)
+    topt = torch.optim.Adam(
+        [p for p in twin.parameters() if p.requires_grad], lr=0.1
+    )
+    for _ in range(3):
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(
+            twin(torch.from_numpy(x)), torch.from_numpy(y)
+        ).backward()
+        topt.step()
+    for k, (ours, theirs) in enumerate(zip(model.params(), twin.parameters())):
+        np.testing.assert_allclose(
+            ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-13
+        )
+        assert np.array_equal(ours, before[k]) == (k < 2)

@@ -28,6 +28,7 @@ import difflib
 # keeps.
 from . import graphs, backprop, init, activations  # noqa: F401, I001
 from . import batchnorm, optim, regularization, whitening  # noqa: F401, I001
+from . import frameworks  # noqa: F401, I001
 from ._checking import REGISTRY
 
 
