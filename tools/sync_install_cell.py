@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# Colab and fresh kernels: install dlbook"
 
 CELL = '''\
-# Colab and fresh kernels: install dlbook from the book's repository when it is missing
-# (offline, from a folder of wheels instead, when PIP_FIND_LINKS names one).
+# Colab and fresh kernels: install dlbook from the book's repository when it
+# is missing (offline: from the folder of wheels that PIP_FIND_LINKS names).
 try:
     import dlbook
 except ImportError:
