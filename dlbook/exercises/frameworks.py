@@ -462,10 +462,11 @@ def _check_trainable(answer):
                 "the n_layers.",
             ),
             (
-                _trainable(model, n_layers - 1),
+                _trainable(model, n_layers - 1) if n_layers > 1 else None,
                 "one layer too few: the new "
                 "output layer is one of the n_layers.",
             ),
+            ([], "the list is empty: the optimizer would train nothing."),
         ]
         for wrong, hint in mistakes:
             if wrong is not None and set(ids) == {id(p) for p in wrong}:
