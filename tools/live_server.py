@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -164,10 +165,12 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="the book's port")
     parser.add_argument("--kernel-port", type=int, default=8888, help="the Jupyter server's port")
     args = parser.parse_args(argv)
+    # A plain `kill` (SIGTERM) stops both servers too: it leaves through serve()'s cleanup.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with serve(args.html, args.thebe, args.port, args.kernel_port) as urls:
         print(f"live_server: the book is at {urls['site']}/intro.html; open a chapter and choose\n"
               f"  the rocket button's 'Live code' to run its cells on the local kernel ({urls['kernel']}).\n"
-              "  Ctrl-C stops both servers.", flush=True)
+              "  Ctrl-C (or SIGTERM) stops both servers.", flush=True)
         try:
             while True:
                 time.sleep(3600)
