@@ -378,6 +378,9 @@ def count_operations(root: Value) -> int:
         Nodes of the graph that have parents (constants and inputs are leaves
         and not counted).
     """
+    if not isinstance(root, Value):
+        raise TypeError("count_operations: root must be a Value, got "
+                        f"{type(root).__name__}")
     return sum(1 for node in topological_order(root) if node.parents)
 
 
