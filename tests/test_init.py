@@ -232,7 +232,8 @@ def test_reproducible_and_dtype(name):
 
 # ------------------------------------------------------------------- bad input
 def test_bad_nonlinearity():
-    with pytest.raises(ValueError, match=r"^calculate_gain: nonlinearity must be one of 'linear', .*, got 'softmax'$"):
+    with pytest.raises(ValueError, match=r"^calculate_gain: nonlinearity must be one of "
+                                         r"'linear', .*, got 'softmax'$"):
         init.calculate_gain("softmax")
     with pytest.raises(ValueError, match="nonlinearity must be one of .*, got 'ReLU'$"):
         init.calculate_gain("ReLU")

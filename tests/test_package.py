@@ -55,7 +55,7 @@ def test_code_lines_fit_in_80_columns(path):
 
 def test_long_line_check_can_fail(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text('"""A docstring line that is long, long, long, long, long, long, long, long."""\n'
-                      "x = 1\n"
+    docstring = '"""A docstring' + ", long" * 12 + '."""\n'
+    sample.write_text(docstring + "x = 1\n"
                       "y = [" + ", ".join(["12345"] * 14) + "]\n")
     assert _long_code_lines(sample) == [3]
