@@ -23,6 +23,7 @@ filled in yet (``NotImplemented``, ``...``, or a function that raises
 from __future__ import annotations
 
 import difflib
+import textwrap
 
 # Importing a chapter's module registers its checkers: in the book's order, which available()
 # keeps.
@@ -70,7 +71,7 @@ def check(label: str, answer) -> bool:
     """
     exercise = _lookup(label, "check")
     confirmation = exercise.checker(answer)
-    print(f"{label}: right. {confirmation}")
+    print(textwrap.fill(f"{label}: right. {confirmation}", 79))   # fits the page
     return True
 
 
