@@ -80,6 +80,12 @@ def setup_imports(path: Path) -> str:
     return "\n".join(lines)
 
 
+def purelib(python: Path) -> str:
+    """The site-packages folder of the environment whose interpreter is ``python``."""
+    return subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
 def venv_without_dlbook(where: Path) -> Path:
     """A virtual environment that sees .venv's packages, except dlbook; returns its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where / "venv")], check=True)
@@ -91,9 +97,7 @@ def venv_without_dlbook(where: Path) -> Path:
             continue
         (shared / entry.name).symlink_to(entry)
     python = where / "venv" / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    (Path(site) / "dlbook-test-shared.pth").write_text(f"{shared}\n")
+    (Path(purelib(python)) / "dlbook-test-shared.pth").write_text(f"{shared}\n")
     return python
 
 
@@ -132,6 +136,4 @@ def test_first_cell_installs_dlbook_offline_from_its_wheel(tmp_path):
     run = subprocess.run([str(python), "-c", RUNNER, str(tmp_path), *map(str, files)], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    assert f"dlbook from {site}/dlbook/__init__.py" in run.stdout, run.stdout[-2000:]
+    assert f"dlbook from {purelib(python)}/dlbook/__init__.py" in run.stdout, run.stdout[-2000:]

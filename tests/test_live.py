@@ -60,10 +60,10 @@ def test_live_code_runs_on_the_local_kernel():
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
         tab.goto(f"{urls['site']}/{CHAPTER}", wait_until="load")
         tab.locator(".btn-launch-thebe").first.dispatch_event("click")  # the "Live Code" item
-        # sphinx-thebe writes Thebe's status into the button: "Local kernel: ready" once the
-        # Jupyter server has started a kernel and its websocket is open.
+        # sphinx-thebe writes Thebe's status into the button's .status: "ready" once the kernel
+        # runs and its websocket is open (not "server-ready", which comes first).
         tab.wait_for_function("""() => document.querySelectorAll('.CodeMirror').length > 1 &&
-            (document.querySelector('.thebe-launch-button') || {innerText: ''}).innerText.includes('ready')""",
+            (document.querySelector('.thebe-launch-button .status') || {textContent: ''}).textContent.trim() === 'ready'""",
                               timeout=120_000)
         # Run the chapter's first cell as it is, then put the probe into the second and run it:
         # the kernel runs requests in order, so the probe's output means the first cell is done.

@@ -68,7 +68,6 @@ def thebe_config(kernel_url: str, token: str) -> str:
 class BookHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the book, Thebe under /_thebe/, and pages rewritten for the local kernel."""
 
-    html_root: Path
     thebe_root: Path
     config: str
 
@@ -136,7 +135,7 @@ def serve(html: Path, thebe: Path = THEBE, port: int = 0, kernel_port: int = 0, 
         cmd.append("--allow-root")
     log = tempfile.TemporaryFile(mode="w+")  # read back only when the server fails to start
     jupyter = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
-    handler = type("Handler", (BookHandler,), {"html_root": html, "thebe_root": thebe.resolve(),
+    handler = type("Handler", (BookHandler,), {"thebe_root": thebe.resolve(),
                                                "config": thebe_config(kernel, token)})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(html)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
