@@ -4,9 +4,11 @@
   ``role="list"``: DPUB-ARIA deprecated that role, so assistive technology sees a list whose
   children are the entries' back-links (axe: aria-required-children, critical).  The entries
   become ``role="listitem"``.
-- ``accessibility_static/dlbook-a11y.js`` hides the theme's decorative icons and keyboard hints
-  from assistive technology, so each button's accessible name ("Search", "Color mode") is all the
-  text it shows (axe: label-content-name-mismatch, serious).
+- ``accessibility_static/dlbook-a11y.js`` names the search field and the hidden-code toggles by
+  the text they show, hides the colour-mode button's icons (whose titles it would show but its
+  name lacks) from assistive technology (axe: label-content-name-mismatch, svg-img-alt, serious),
+  and gives a code block that starts to scroll later (an opened solution) a tab stop
+  (scrollable-region-focusable, serious).
 - ``accessibility_static/dlbook-a11y.css`` darkens links on the tinted background of admonitions,
   where the theme's link blue has a contrast of 4.3 (axe: color-contrast, serious; 4.5 needed).
 """

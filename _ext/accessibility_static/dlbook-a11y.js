@@ -1,20 +1,36 @@
 // Accessibility fixes of the theme's markup (_ext/accessibility.py).
-function nameButtonsByTheirText() {
-  // The search field shows "Search Ctrl+K": named by that text, not by an aria-label "Search".
-  for (const e of document.querySelectorAll(".search-button-field[aria-label]")) {
+function nameControlsByTheirText() {
+  // The search field shows "Search Ctrl+K", and a hidden code cell's toggle "Show code cell
+  // source": each is named by the text it shows, not by an aria-label ("Search", "Toggle hidden
+  // content") that lacks it.
+  for (const e of document.querySelectorAll(".search-button-field[aria-label], details > summary[aria-label]")) {
     e.removeAttribute("aria-label");
   }
-  // The colour-mode button is named "Color mode"; its icons' titles ("Light", "Dark") would be
-  // text it shows but its name lacks.  Font Awesome turns each <i title> into <svg><title>.
+  // The colour-mode button is named "Color mode"; its icons are decoration.  Font Awesome turns
+  // each <i title="Light"> into <svg role="img"><title>Light</title>, text the button would show
+  // but its name lacks.
   for (const e of document.querySelectorAll(".theme-switch-button i[title]")) e.removeAttribute("title");
-  for (const e of document.querySelectorAll(".theme-switch-button svg title")) e.remove();
-  for (const e of document.querySelectorAll(".theme-switch-button svg[aria-labelledby]")) {
-    e.removeAttribute("aria-labelledby");
+  for (const svg of document.querySelectorAll(".theme-switch-button svg")) {
+    for (const title of svg.querySelectorAll("title")) title.remove();
+    svg.removeAttribute("aria-labelledby");
+    svg.removeAttribute("role");
+    svg.setAttribute("aria-hidden", "true");
   }
 }
-window.addEventListener("load", nameButtonsByTheirText);
+
 document.addEventListener("DOMContentLoaded", () => {
-  nameButtonsByTheirText();
+  nameControlsByTheirText();
+  // Font Awesome replaces the icons when its script has run, which may be later.
+  const icons = new MutationObserver(() => {
+    icons.disconnect();
+    nameControlsByTheirText();
+    for (const b of document.querySelectorAll(".theme-switch-button")) {
+      icons.observe(b, { childList: true, subtree: true, attributes: true });
+    }
+  });
+  for (const b of document.querySelectorAll(".theme-switch-button")) {
+    icons.observe(b, { childList: true, subtree: true, attributes: true });
+  }
   // A code block that scrolls sideways can be scrolled with the keyboard: the theme gives it a
   // tab stop when the page loads, this also when it starts to scroll later (an opened solution,
   // a narrower window).
