@@ -114,7 +114,7 @@ def _check_svd_eigenvalues(answer):
             ),
         )
     return (
-        "d_i = s_i^2 / (N - 1): the SVD of the centred data gives PCA directly."
+        "lambda_i = s_i^2 / (N - 1): the SVD of the centred data gives PCA."
     )
 
 
