@@ -56,37 +56,23 @@ JUNK = [
 
 
 # --------------------------------------------------------------------- wrong answers
-def _sin_no_upstream(a):
-    out = Value(math.sin(a.data))
-    out.parents, out.op = (a,), "sin"
-
-    def _backward(g):
-        a.grad += math.cos(a.data)
-
-    out._backward = _backward
-    return out
-
-
-def _sin_assigned(a):
-    out = Value(math.sin(a.data))
-    out.parents, out.op = (a,), "sin"
-
-    def _backward(g):
-        a.grad = math.cos(a.data) * g
-
-    out._backward = _backward
-    return out
+def _sin_with(backward_rule):
+    """A sin(a) node whose backward rule is ``backward_rule(a, g)`` (a wrong one)."""
+    def sin(a):
+        out = Value(math.sin(a.data))
+        out.parents, out.op = (a,), "sin"
+        out._backward = lambda g: backward_rule(a, g)
+        return out
+    return sin
 
 
-def _sin_minus(a):
-    out = Value(math.sin(a.data))
-    out.parents, out.op = (a,), "sin"
+def _add_grad(a, value):
+    a.grad += value
 
-    def _backward(g):
-        a.grad += -math.cos(a.data) * g
 
-    out._backward = _backward
-    return out
+_sin_no_upstream = _sin_with(lambda a, g: _add_grad(a, math.cos(a.data)))
+_sin_minus = _sin_with(lambda a, g: _add_grad(a, -math.cos(a.data) * g))
+_sin_assigned = _sin_with(lambda a, g: setattr(a, "grad", math.cos(a.data) * g))
 
 
 def _topo_children_first(root):

@@ -148,26 +148,25 @@ def require_array(answer, shape: tuple, label: str, what: str) -> np.ndarray:
 
 
 def call(function, label: str, *args):
-    """Call the reader's function on copies of ``args``; its errors become clear messages."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    """Call the reader's function on copies of the array ``args``; its errors become
+    clear messages.  (Lists are passed as they are, so that an exercise can ask for
+    arrays in a list to be changed in place.)"""
+    inputs = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
-        with np.errstate(
-            all="ignore"
-        ):  # a diverging answer is reported as non-finite
-            result = function(*copies)
+        # A diverging answer is reported as non-finite, not as a warning.
+        with np.errstate(all="ignore"):
+            result = function(*inputs)
     except NotImplementedError:
         raise NotAnswered(
             f"{label}: your function still raises NotImplementedError; write "
             "your answer in its body, then run this cell again."
         ) from None
-    except (
-        Exception
-    ) as exc:  # the reader's code may raise anything: report it with the input
+    except Exception as exc:  # the reader's code may raise anything
         raise AssertionError(
             f"{label}: your function raised {type(exc).__name__}: {exc}\n"
             f"  on input {fmt(tuple(args))}"
         ) from exc
-    for original, copy in zip(args, copies):
+    for original, copy in zip(args, inputs):
         if isinstance(original, np.ndarray) and not np.array_equal(
             original, copy, equal_nan=True
         ):
@@ -236,6 +235,16 @@ def compare_int(
     raise AssertionError(
         message + (f"\n  Hint: {mistake_hint}" if mistake_hint else "")
     )
+
+
+def require_tuple(result, names: tuple, label: str, function: str) -> tuple:
+    """A function's result as a tuple of ``len(names)`` values, e.g. ``("dz", "da")``."""
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise AssertionError(
+            f"{label}: {function} must return the {len(names)} values "
+            f"({', '.join(names)}), got {fmt(result)}."
+        )
+    return result
 
 
 def require_keys(answer, keys: tuple, label: str, asks: str) -> dict:

@@ -13,6 +13,7 @@ from ._checking import (
     fmt,
     require_callable,
     require_numbers,
+    require_tuple,
 )
 
 
@@ -76,13 +77,10 @@ def _check_prelu(answer):
         (rng.normal(size=(5, 4)), 0.1),
     ):
         dy = rng.normal(size=z.shape)
-        result = call(backward, "ex-activations-2", dy, z, a)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise AssertionError(
-                "ex-activations-2: prelu_backward must return the pair "
-                f"(dz, da), got {fmt(result)}."
-            )
-        dz, da = result
+        dz, da = require_tuple(
+            call(backward, "ex-activations-2", dy, z, a),
+            ("dz", "da"), "ex-activations-2", "prelu_backward",
+        )
         right_dz, right_da = _prelu_backward(dy, z, a)
         inputs = f"z = {fmt(z)}, a = {a}, dy = {fmt(dy)}"
         compare(

@@ -15,6 +15,7 @@ from ._checking import (
     require_callable,
     require_functions,
     require_keys,
+    require_tuple,
 )
 
 
@@ -93,13 +94,10 @@ def _check_softsign(answer):
     rng = np.random.default_rng(3)
     for x in (np.array([[-2.0, 0.0, 0.5]]), rng.normal(0, 2, (4, 3))):
         dy = rng.normal(size=x.shape)
-        result = call(forward, "ex-backprop-2", x)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise AssertionError(
-                "ex-backprop-2: softsign_forward(x) must return the pair "
-                f"(y, cache), got {type(result).__name__}."
-            )
-        y, cache = result
+        y, cache = require_tuple(
+            call(forward, "ex-backprop-2", x),
+            ("y", "cache"), "ex-backprop-2", "softsign_forward(x)",
+        )
         compare(
             y,
             x / (1 + np.abs(x)),
@@ -157,12 +155,10 @@ def _check_collapse(answer):
             sizes, activation="identity", rng=np.random.default_rng(seed)
         )
         W1, b1, W2, b2, W3, b3 = [p.copy() for p in model.params()]
-        result = call(collapse, "ex-backprop-3", model)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise AssertionError(
-                "ex-backprop-3: collapse(model) must return the pair (W, b)."
-            )
-        W, b = result
+        W, b = require_tuple(
+            call(collapse, "ex-backprop-3", model),
+            ("W", "b"), "ex-backprop-3", "collapse(model)",
+        )
         inputs = (
             f"nn.MLP({sizes}, activation='identity', rng=default_rng({seed}))"
         )

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..batchnorm import batchnorm_backward, batchnorm_forward
-from ._checking import call, compare, exercise, fmt, require_callable
-
-
-def _pair(result, label: str, names: str):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise AssertionError(
-            f"{label}: your function must return the pair {names}, got "
-            f"{fmt(result)}."
-        )
-    return result
+from ._checking import (
+    call,
+    compare,
+    exercise,
+    fmt,
+    require_callable,
+    require_tuple,
+)
 
 
 def _fold(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
@@ -38,10 +36,9 @@ def _check_fold(answer):
         gamma, beta = rng.uniform(0.5, 2, out), rng.normal(size=out)
         mean, var = rng.normal(size=out), rng.uniform(0.01, 0.2, out)
         args = (W, b, gamma, beta, mean, var, eps)
-        W_f, b_f = _pair(
+        W_f, b_f = require_tuple(
             call(fold, "ex-batchnorm-3", *args),
-            "ex-batchnorm-3",
-            "(W_folded, b_folded)",
+            ("W_folded", "b_folded"), "ex-batchnorm-3", "fold",
         )
         s = gamma / np.sqrt(var + eps)
         inputs = f"W {W.shape}, running_var = {fmt(var)}, eps = {eps}"
@@ -170,8 +167,9 @@ def _check_population_statistics(answer):
     # Batches with different means, so that the variance of the pooled data differs from the
     # average of the batch variances.
     batches = [rng.normal(loc, 1.0, (4, 3)) for loc in (-1.0, 0.0, 2.0)]
-    mean, var = _pair(
-        call(stats, "ex-batchnorm-5", batches), "ex-batchnorm-5", "(mean, var)"
+    mean, var = require_tuple(
+        call(stats, "ex-batchnorm-5", batches),
+        ("mean", "var"), "ex-batchnorm-5", "population_statistics",
     )
     right_mean, right_var = _population_statistics(batches)
     pooled = np.concatenate(batches)
@@ -226,13 +224,10 @@ def _check_backward(answer):
     for n, d in ((3, 2), (8, 5)):
         x, dy = rng.normal(1.0, 2.0, (n, d)), rng.normal(size=(n, d))
         gamma, eps = rng.uniform(0.5, 2, d), 1e-5
-        result = call(backward, "ex-batchnorm-backward", dy, x, gamma, eps)
-        if not isinstance(result, tuple) or len(result) != 3:
-            raise AssertionError(
-                "ex-batchnorm-backward: return the triple (dx, dgamma, "
-                f"dbeta), got {fmt(result)}."
-            )
-        dx, dgamma, dbeta = result
+        dx, dgamma, dbeta = require_tuple(
+            call(backward, "ex-batchnorm-backward", dy, x, gamma, eps),
+            ("dx", "dgamma", "dbeta"), "ex-batchnorm-backward", "bn_backward",
+        )
         right = _backward(dy, x, gamma, eps)
         sigma = np.sqrt(x.var(0) + eps)
         x_hat = (x - x.mean(0)) / sigma

@@ -303,7 +303,7 @@ def _check_total_time(answer):
     for n, t_load, t_step in cases:
         t_load, t_step = float(t_load), float(t_step)
         inputs = f"n = {n}, t_load = {t_load}, t_step = {t_step}"
-        slow, fast = max(t_load, t_step), min(t_load, t_step)
+        slow = max(t_load, t_step)
         compare(
             call(total_time, label, n, t_load, t_step, False),
             _total_time(n, t_load, t_step, False),

@@ -9,9 +9,9 @@ from ._checking import (
     compare,
     compare_int,
     exercise,
-    fmt,
     require_callable,
     require_keys,
+    require_tuple,
 )
 
 
@@ -194,13 +194,10 @@ def _check_ml_gaussian(answer):
     )
     for n, d, reg in ((5, 2, 0.1), (30, 4, 1e-6)):
         X = _test_data(n, d)
-        result = call(ml, "ex-whitening-4", X, reg)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise AssertionError(
-                f"ex-whitening-4: return the pair (mean, cov), got "
-                f"{fmt(result)}."
-            )
-        mean, cov = result
+        mean, cov = require_tuple(
+            call(ml, "ex-whitening-4", X, reg),
+            ("mean", "cov"), "ex-whitening-4", "ml_gaussian",
+        )
         right_mean, right_cov = _ml_gaussian(X, reg)
         inputs = f"X of shape {X.shape}, reg_covar = {reg}"
         compare(mean, right_mean, "ex-whitening-4", "mean", inputs)
