@@ -34,18 +34,34 @@ __all__ = [
 
 
 class BatchNormCache(NamedTuple):
-    """What the backward passes need from :func:`batchnorm_forward`."""
+    """What the backward passes need from :func:`batchnorm_forward`.
 
-    x_hat: np.ndarray
-    """Normalized input :math:`\\hat x`, shape (N, D)."""
+    The normalized input is kept as the centred batch and its scale, not as
+    an (N, D) array of its own, which saves the forward pass two sweeps over
+    the batch; :attr:`x_hat` computes it when asked.
+    """
+
+    centred: np.ndarray
+    """:math:`c = x - \tilde\mu`, shape (N, D), with :math:`\tilde\mu` the
+    mean as first computed (rounded)."""
+    residual: np.ndarray
+    """:math:`\delta`, the mean of ``centred``, shape (D,): the rounding error
+    of :math:`\tilde\mu`, so that :math:`x - \mu_B = c - \delta`
+    accurately."""
     inv_std: np.ndarray
-    """:math:`1/\\sqrt{\\sigma_B^2 + \\epsilon}`, shape (D,)."""
+    """:math:`1/\sqrt{\sigma_B^2 + \epsilon}`, shape (D,)."""
     gamma: np.ndarray
-    """Scale :math:`\\gamma`, shape (D,)."""
+    """Scale :math:`\gamma`, shape (D,)."""
     mean: np.ndarray
-    """Batch mean :math:`\\mu_B`, shape (D,)."""
+    """Batch mean :math:`\mu_B = \tilde\mu + \delta`, shape (D,)."""
     var: np.ndarray
-    """Biased batch variance :math:`\\sigma_B^2`, shape (D,)."""
+    """Biased batch variance :math:`\sigma_B^2`, shape (D,)."""
+
+    @property
+    def x_hat(self) -> np.ndarray:
+        """Normalized input :math:`\hat x = (c - \delta)/\sqrt{\sigma_B^2 +
+        \epsilon}`, shape (N, D) (a new array at every access)."""
+        return (self.centred - self.residual) * self.inv_std
 
 
 def _check_batch(x: np.ndarray, where: str) -> None:
@@ -96,7 +112,8 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
            \hat x_n = \frac{x_n - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \quad
            y_n = \gamma \hat x_n + \beta
     cache : BatchNormCache
-        ``(x_hat, inv_std, gamma, mean, var)`` for the backward passes.
+        ``(centred, residual, inv_std, gamma, mean, var)`` for the backward
+        passes; ``cache.x_hat`` is :math:`\hat x`.
 
     Raises
     ------
@@ -125,21 +142,20 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     # column means as one BLAS matrix-vector product
     averager = np.full(n, 1.0 / n, dtype=x.dtype)
     mean = averager @ x
-    # centred; normalized in place below
-    x_hat = x - mean
+    centred = x - mean
     # corrected two-pass: the rounding error of `mean` (half an ulp of |mu|,
-    # i.e. |mu|/sigma ulps of x_hat) is the mean of the centred values, computed
-    # accurately and removed
-    residual = averager @ x_hat
-    x_hat -= residual
+    # i.e. |mu|/sigma ulps of the centred values) is the mean of `centred`,
+    # computed accurately; x - mu_B = centred - residual
+    residual = averager @ centred
     mean += residual
-    # biased variance, no (N, D) temporary
-    var = np.einsum("nd,nd->d", x_hat, x_hat) / n
+    # biased variance, mean((c - r)^2) = mean(c^2) - r^2, no (N, D) temporary
+    var = np.einsum("nd,nd->d", centred, centred) / n - residual * residual
     inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
-    x_hat *= inv_std
-    y = x_hat * gamma
-    y += beta
-    return y, BatchNormCache(x_hat, inv_std, gamma, mean, var)
+    # y = gamma (c - r) inv_std + beta in two sweeps: y = c * scale + shift
+    scale = gamma * inv_std
+    y = centred * scale
+    y += beta - residual * scale
+    return y, BatchNormCache(centred, residual, inv_std, gamma, mean, var)
 
 
 def _check_dy(dy, cache: BatchNormCache, where: str) -> np.ndarray:
@@ -147,10 +163,10 @@ def _check_dy(dy, cache: BatchNormCache, where: str) -> np.ndarray:
         raise TypeError(f"{where}: cache must be the BatchNormCache from "
                         f"batchnorm_forward, got {type(cache).__name__}")
     dy = as_float_array(dy, "dy", where, ndim=2)
-    check_shape(dy, cache.x_hat.shape, "dy", where)
-    if dy.dtype != cache.x_hat.dtype:
+    check_shape(dy, cache.centred.shape, "dy", where)
+    if dy.dtype != cache.centred.dtype:
         raise TypeError(f"{where}: dy must have the dtype of x "
-                        f"({cache.x_hat.dtype}), got {dy.dtype}")
+                        f"({cache.centred.dtype}), got {dy.dtype}")
     return dy
 
 
@@ -194,16 +210,20 @@ def batchnorm_backward(
     reducing internal covariate shift", ICML.
     """
     dy = _check_dy(dy, cache, "batchnorm_backward")
-    x_hat, inv_std, gamma = cache.x_hat, cache.inv_std, cache.gamma
-    n = x_hat.shape[0]
+    centred, residual, inv_std = cache.centred, cache.residual, cache.inv_std
+    n = centred.shape[0]
     # column sums as one BLAS matrix-vector product
     dbeta = np.ones(n, dtype=dy.dtype) @ dy
-    dgamma = np.einsum("nd,nd->d", dy, x_hat)
-    # the only (N, D) temporary
-    dx = x_hat * (dgamma / n)
-    dx += dbeta / n
+    # sum_n dy_n x_hat_n, with x_hat = (c - r) inv_std
+    dgamma = (np.einsum("nd,nd->d", dy, centred) - residual * dbeta) * inv_std
+    # dx = gamma inv_std (dy - mean(dy) - x_hat mean(dy x_hat)), written as
+    # (dy - (c a + b)) gamma inv_std with per-feature a and b:
+    # four sweeps, one (N, D) array
+    a = dgamma * inv_std / n
+    dx = centred * a
+    dx += dbeta / n - residual * a
     np.subtract(dy, dx, out=dx)
-    dx *= gamma * inv_std
+    dx *= cache.gamma * inv_std
     return dx, dgamma, dbeta
 
 
@@ -229,8 +249,7 @@ def batchnorm_backward_staged(
     dy : ndarray, shape (N, D)
         Upstream gradient :math:`\partial L / \partial y`.
     cache : BatchNormCache
-        From :func:`batchnorm_forward` (``c`` is recovered as
-        ``x_hat / inv_std``).
+        From :func:`batchnorm_forward` (``c`` is ``centred - residual``).
 
     Returns
     -------
@@ -249,10 +268,10 @@ def batchnorm_backward_staged(
     reducing internal covariate shift", ICML.
     """
     dy = _check_dy(dy, cache, "batchnorm_backward_staged")
-    x_hat, r, gamma = cache.x_hat, cache.inv_std, cache.gamma
-    n = x_hat.shape[0]
+    c, r, gamma = cache.centred - cache.residual, cache.inv_std, cache.gamma
+    n = c.shape[0]
     sigma = 1.0 / r
-    c = x_hat * sigma
+    x_hat = c * r
     # y = gamma * x_hat + beta
     dbeta = dy.sum(axis=0)
     dgamma = (dy * x_hat).sum(axis=0)
@@ -388,12 +407,12 @@ class BatchNorm1d:
             self.running_var += (m * n / (n - 1)) * cache.var
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
-            x_hat = x - self.running_mean
-            x_hat *= inv_std
-            y = x_hat * self.weight
+            centred = x - self.running_mean
+            scale = self.weight * inv_std
+            y = centred * scale
             y += self.bias
-            cache = BatchNormCache(x_hat, inv_std, self.weight,
-                                   self.running_mean.copy(),
+            cache = BatchNormCache(centred, np.zeros_like(inv_std), inv_std,
+                                   self.weight, self.running_mean.copy(),
                                    self.running_var.copy())
         self._cache, self._cache_training = cache, self.training
         return y
@@ -415,9 +434,10 @@ class BatchNorm1d:
             dx, dgamma, dbeta = batchnorm_backward(dy, self._cache)
         else:
             dy = _check_dy(dy, self._cache, "BatchNorm1d.backward")
-            dgamma = np.einsum("nd,nd->d", dy, self._cache.x_hat)
+            inv_std = self._cache.inv_std
+            dgamma = np.einsum("nd,nd->d", dy, self._cache.centred) * inv_std
             dbeta = dy.sum(axis=0)
-            dx = dy * (self._cache.gamma * self._cache.inv_std)
+            dx = dy * (self._cache.gamma * inv_std)
         self.weight_grad[...] = dgamma
         self.bias_grad[...] = dbeta
         return dx

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import activations
-from ._validation import (as_float_array, as_rng, check_choice,
+from ._validation import (as_float_array, as_rng, check_bool, check_choice,
                           check_float_dtype,
                           check_positive_int, check_shape)
 
@@ -195,9 +195,11 @@ class Linear:
         y += self.bias
         return y
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Store the parameter gradients for ``dy`` (N, out_features); return
-        dx."""
+        dx (N, in_features), or None with ``input_grad=False``."""
+        input_grad = check_bool(input_grad, "input_grad", "Linear.backward")
         if self._x is None:
             raise RuntimeError("Linear.backward: call forward first")
         dy = as_float_array(dy, "dy", "Linear.backward", ndim=2)
@@ -209,7 +211,7 @@ class Linear:
         np.matmul(dy.T, self._x, out=self.weight_grad)  # dL/dW = dy^T x
         # dL/db = sum over the batch
         np.sum(dy, axis=0, out=self.bias_grad)
-        return dy @ self.weight                          # dL/dx = dy W
+        return dy @ self.weight if input_grad else None  # dL/dx = dy W
 
     def params(self) -> list[np.ndarray]:
         """``[weight, bias]``: the layer's own arrays, in
@@ -318,18 +320,37 @@ class MLP:
             self.hidden.append(x)
         return self.layers[-1].forward(x)
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store grads, return
-        dL/dx."""
+    def backward(self, dy: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store the gradients.
+
+        Parameters
+        ----------
+        dy : ndarray, shape (N, D_out)
+        input_grad : bool, default True
+            Also compute dL/dx, the first layer's :math:`\delta^{(1)} W^{(1)}`.
+            Training does not need it and it costs as much as that layer's
+            weight gradient; PyTorch skips it too, for an input that does not
+            require grad.
+
+        Returns
+        -------
+        ndarray, shape (N, D_in), or None
+            dL/dx, or None with ``input_grad=False``.
+        """
+        input_grad = check_bool(input_grad, "input_grad", "MLP.backward")
         if (len(self.pre_activations) != len(self.layers) - 1
                 or self.layers[-1]._x is None):
             raise RuntimeError("MLP.backward: call forward first")
+        if len(self.layers) == 1:
+            return self.layers[0].backward(dy, input_grad)
         delta = self.layers[-1].backward(dy)
         hidden_layers = zip(self.layers[-2::-1], self.pre_activations[::-1],
                             self.hidden[::-1])
         # from the last hidden layer back to the first
-        for layer, a, y in hidden_layers:
-            delta = layer.backward(delta * _derivative(self.activation, a, y))
+        for k, (layer, a, y) in enumerate(hidden_layers, start=2):
+            delta *= _derivative(self.activation, a, y)
+            delta = layer.backward(delta, input_grad or k < len(self.layers))
         return delta
 
     def params(self) -> list[np.ndarray]:

@@ -457,9 +457,13 @@ class Adam(Optimizer):
 
     Notes
     -----
-    Equals ``torch.optim.Adam``.  The paper writes :math:`\hat m_t / (\sqrt{\hat v_t} +
-    \epsilon)` with :math:`\hat m_t = m_t / (1-\beta_1^t)`: the same thing, with the first
-    correction folded into the step size as PyTorch does.
+    Equals ``torch.optim.Adam`` to rounding.  The paper writes :math:`\hat m_t /
+    (\sqrt{\hat v_t} + \epsilon)` with :math:`\hat m_t = m_t / c_1`,
+    :math:`\hat v_t = v_t / c_2^2`, :math:`c_1 = 1-\beta_1^t`,
+    :math:`c_2 = \sqrt{1-\beta_2^t}`: the same thing as
+    :math:`(c_2/c_1)\, m_t / (\sqrt{v_t} + c_2\epsilon)`, which is what the code
+    computes, with both corrections in the step size (PyTorch folds only the first),
+    in twelve in-place passes over the parameter and one scratch array.
 
     References
     ----------
@@ -489,22 +493,26 @@ class Adam(Optimizer):
         elif self.weight_decay != 0:
             g = self._decayed(i, g, self.weight_decay)
         m, v = st["exp_avg"], st["exp_avg_sq"]
-        _lerp_(m, g, 1 - beta1, tmp)
+        # m = beta1 m + (1 - beta1) g
+        np.multiply(g, 1 - beta1, out=tmp)
+        m *= beta1
+        m += tmp
+        # v = beta2 v + (1 - beta2) g^2
+        np.square(g, out=tmp)
+        tmp *= 1 - beta2
         v *= beta2
-        np.multiply(g, 1 - beta2, out=tmp)
-        tmp *= g
         v += tmp
-        step_size = self.lr / (1 - beta1 ** t)
-        bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
         if self.amsgrad:
             np.maximum(st["max_exp_avg_sq"], v, out=st["max_exp_avg_sq"])
             v = st["max_exp_avg_sq"]
-        denom = self._scratch(i, "denom")
-        np.sqrt(v, out=denom)
-        denom /= bias_correction2_sqrt
-        denom += self.eps
-        np.multiply(m, -step_size, out=tmp)
-        tmp /= denom
+        # with c1 = 1 - beta1^t and c2 = sqrt(1 - beta2^t),
+        # (m / c1) / (sqrt(v) / c2 + eps) = (c2 / c1) m / (sqrt(v) + c2 eps):
+        # both corrections go into the step size, five passes instead of six
+        c1, c2 = 1 - beta1 ** t, (1 - beta2 ** t) ** 0.5
+        np.sqrt(v, out=tmp)
+        tmp += c2 * self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= -self.lr * c2 / c1
         p += tmp
 
 

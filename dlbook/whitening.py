@@ -2,9 +2,11 @@
 
 Both estimators follow scikit-learn's conventions: ``fit`` returns ``self``,
 fitted attributes end with an underscore, and the sample covariance uses the
-unbiased normalization ``1 / (N - 1)`` (``ddof=1``).  The computations run in
-float64 whatever the input dtype; fitted attributes and transformed data are
-returned in the dtype of the input.
+unbiased normalization ``1 / (N - 1)`` (``ddof=1``).  The means and the
+small (D, D) eigendecompositions run in float64 whatever the input dtype; the
+(N, D) products run in the dtype of the data, so float32 data get float32 BLAS
+(accurate to float32 rounding, like PyTorch's float32).  Fitted attributes and
+transformed data are returned in the dtype of the input.
 """
 
 from __future__ import annotations
@@ -59,11 +61,22 @@ def _flip_rows(V: np.ndarray) -> np.ndarray:
 
 
 def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the float64 column mean of ``X`` (N, D) and the centred data
-    ``X - mean``."""
-    X64 = X.astype(np.float64, copy=False)
-    mean = X64.mean(axis=0)
-    return mean, X64 - mean
+    """Return the column mean of ``X`` (N, D), accumulated in float64, and the
+    centred data ``X - mean`` in the dtype of ``X``."""
+    mean = X.mean(axis=0, dtype=np.float64)
+    return mean, X - mean.astype(X.dtype)
+
+
+def _project(X: np.ndarray, mean: np.ndarray,
+             matrix: np.ndarray) -> np.ndarray:
+    """Return ``(X - mean) @ matrix`` (N, k) in the dtype of ``X``.
+
+    ``mean`` (D,) and ``matrix`` (D, k) come from the float64 fit and are
+    rounded once to that dtype, so float32 data get float32 matrix products,
+    as fast as PyTorch's float32 and as accurate.
+    """
+    dtype = X.dtype
+    return (X - mean.astype(dtype)) @ matrix.astype(dtype)
 
 
 def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
@@ -76,7 +89,10 @@ def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     variances that are rounding noise (below ``d_max * D * eps``).
     """
     n, d = Xc.shape
-    lam, vecs = np.linalg.eigh(Xc.T @ Xc / (n - 1))
+    # the (D, D) product in the data's dtype (float32 data: float32 BLAS), the
+    # small eigendecomposition in float64
+    covariance = (Xc.T @ Xc).astype(np.float64, copy=False) / (n - 1)
+    lam, vecs = np.linalg.eigh(covariance)
     variance = np.clip(lam[::-1], 0.0, None)
     zero = variance <= variance[0] * d * np.finfo(np.float64).eps
     return variance, _flip_rows(vecs[:, ::-1].T), zero
@@ -176,6 +192,11 @@ class PCA:
         PCA
             ``self``, fitted.
         """
+        self._fit(X)
+        return self
+
+    def _fit(self, X) -> np.ndarray:
+        """Fit to ``X`` and return the centred data (N, D), dtype of ``X``."""
         where = "PCA.fit"
         X = _check_data(X, where, min_samples=2)
         eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf,
@@ -203,8 +224,9 @@ class PCA:
             s = np.sqrt(variance * (n - 1))
         else:
             # Otherwise the SVD of the centred data, X_c = U S V^T
-            # (scikit-learn's "full" solver).
-            _, s, vt = np.linalg.svd(Xc, full_matrices=False)
+            # (scikit-learn's "full" solver), centred and factored in float64.
+            _, s, vt = np.linalg.svd(X.astype(np.float64, copy=False) - mean,
+                                     full_matrices=False)
             variance = s**2 / (n - 1)
             zero = s <= s[0] * max(n, d) * np.finfo(np.float64).eps
             vt = _flip_rows(vt)
@@ -233,7 +255,14 @@ class PCA:
         self._eps, self._whiten = eps, whiten
         self._fit64 = (mean, vt[:k], variance[:k])
         self._empty = zero[:k] if eps == 0.0 else np.zeros(k, dtype=bool)
-        return self
+        return Xc
+
+    def _projection(self) -> np.ndarray:
+        """The float64 (D, k) matrix that maps centred data to the output:
+        :math:`E_k`, or :math:`E_k (D_k + \varepsilon I)^{-1/2}` when
+        whitening."""
+        comps = self._fit64[1]
+        return comps.T / self._scale() if self._whiten else comps.T
 
     def _scale(self) -> np.ndarray:
         """Per-component standard deviation used by whitening, sqrt(d_i + eps),
@@ -261,11 +290,7 @@ class PCA:
         """
         _check_fitted(self, "PCA.transform")
         X = _check_data(X, "PCA.transform", n_features=self.n_features_in_)
-        mean, comps, _ = self._fit64
-        Y = (X.astype(np.float64, copy=False) - mean) @ comps.T
-        if self._whiten:
-            Y /= self._scale()
-        return Y.astype(X.dtype, copy=False)
+        return _project(X, self._fit64[0], self._projection())
 
     def inverse_transform(self, Y) -> np.ndarray:
         r"""Map coordinates back to the data space.
@@ -311,7 +336,8 @@ class PCA:
         -------
         ndarray, shape (N, k)
         """
-        return self.fit(X).transform(X)
+        Xc = self._fit(X)
+        return Xc @ self._projection().astype(Xc.dtype)
 
 
 class ZCA:
@@ -388,6 +414,11 @@ class ZCA:
         ZCA
             ``self``, fitted.
         """
+        self._fit(X)
+        return self
+
+    def _fit(self, X) -> np.ndarray:
+        """Fit to ``X`` and return the centred data (N, D), dtype of ``X``."""
         where = "ZCA.fit"
         X = _check_data(X, where, min_samples=2)
         eps = check_real(self.eps, "eps", where, low=0.0, high=np.inf,
@@ -413,7 +444,7 @@ class ZCA:
         self.components_ = comps.astype(dtype)
         self.explained_variance_ = lam.astype(dtype)
         self.n_features_in_ = d
-        return self
+        return Xc
 
     def transform(self, X) -> np.ndarray:
         r"""Whiten ``X``: :math:`Y = (X - \mu) W` (``W`` is symmetric).
@@ -430,8 +461,7 @@ class ZCA:
         _check_fitted(self, "ZCA.transform")
         X = _check_data(X, "ZCA.transform", n_features=self.n_features_in_)
         mean, W, _ = self._fit64
-        Y = (X.astype(np.float64, copy=False) - mean) @ W
-        return Y.astype(X.dtype, copy=False)
+        return _project(X, mean, W)
 
     def inverse_transform(self, Y) -> np.ndarray:
         r"""Undo the whitening: :math:`X = Y W^{-1} + \mu`.
@@ -463,4 +493,5 @@ class ZCA:
         -------
         ndarray, shape (N, D)
         """
-        return self.fit(X).transform(X)
+        Xc = self._fit(X)
+        return Xc @ self._fit64[1].astype(Xc.dtype)

@@ -18,9 +18,10 @@ def correlated_data(rng, n=300, d=6, shift=3.0):
     return (rng.normal(size=(n, d)) * scales) @ q.T + shift * rng.normal(size=d)
 
 
-def torch_eigh_reference(X, device):
-    """Descending eigenvalues (ddof=1) and sign-fixed eigenvectors (rows) from torch.linalg.eigh."""
-    t = to_torch(np.asarray(X, dtype=np.float64), device=device)
+def torch_eigh_reference(X, device, dtype=np.float64):
+    """Descending eigenvalues (ddof=1) and sign-fixed eigenvectors (rows) from torch.linalg.eigh,
+    computed in ``dtype``."""
+    t = to_torch(np.asarray(X, dtype=dtype), device=device)
     centred = t - t.mean(dim=0)
     cov = centred.T @ centred / (t.shape[0] - 1)
     lam, vec = torch.linalg.eigh(cov)
@@ -30,28 +31,77 @@ def torch_eigh_reference(X, device):
     return lam, rows * signs[:, None], cov
 
 
+def as_accurate_as_torch_float32(name, ours, reference, torch_float32):
+    """A float32 result is at most twice as far from the float64 ``reference`` as PyTorch's own
+    float32 result, plus 4 float32 ulps of the largest entry (eigenvectors and near-zero
+    outputs of float32 products cannot meet a fixed relative tolerance: PyTorch does not)."""
+    reference = np.asarray(to_numpy(reference), dtype=np.float64)
+    ours_error = np.max(np.abs(np.asarray(ours, dtype=np.float64) - reference))
+    torch_error = np.max(np.abs(np.asarray(to_numpy(torch_float32), np.float64) - reference))
+    bound = 2 * torch_error + 4 * np.finfo(np.float32).eps * np.max(np.abs(reference))
+    assert ours_error <= bound, (f"{name}: float32 error {ours_error:.3g} > {bound:.3g} "
+                                 f"(PyTorch float32: {torch_error:.3g})")
+
+
+def compare_dtype(compare, dtype, name, ours, reference, torch_float32):
+    """``compare`` at the float64 tolerance for float64; against PyTorch's float32 error for
+    float32."""
+    if dtype == np.float64:
+        compare(name, ours, reference, dtype=dtype)
+    else:
+        as_accurate_as_torch_float32(name, ours, reference, torch_float32)
+
+
+def test_float32_accuracy_check_can_fail(rng):
+    X = correlated_data(rng).astype(np.float32)
+    lam, rows, _ = torch_eigh_reference(X, "cpu")
+    _, rows32, _ = torch_eigh_reference(X, "cpu", np.float32)
+    as_accurate_as_torch_float32("float32 components", PCA().fit(X).components_, rows, rows32)
+    half = PCA().fit(X.astype(np.float16).astype(np.float32)).components_
+    with pytest.raises(AssertionError, match="float32 error"):
+        as_accurate_as_torch_float32("float16 data", half, rows, rows32)
+
+
 # ------------------------------------------------------------------------------------ PCA
 def test_pca_matches_torch_eigh(device, dtype, rng, compare):
     X = correlated_data(rng).astype(dtype)
     pca = PCA().fit(X)
     lam, rows, _ = torch_eigh_reference(X, device)
+    lam32, rows32, _ = torch_eigh_reference(X, device, np.float32)
     assert pca.components_.dtype == dtype and pca.explained_variance_.dtype == dtype
-    compare("PCA.explained_variance_ vs torch.linalg.eigh", pca.explained_variance_, lam, dtype=dtype)
-    compare("PCA.components_ vs torch.linalg.eigh", pca.components_, rows, dtype=dtype)
+    compare_dtype(compare, dtype, "PCA.explained_variance_ vs torch.linalg.eigh",
+                  pca.explained_variance_, lam, lam32)
+    compare_dtype(compare, dtype, "PCA.components_ vs torch.linalg.eigh", pca.components_, rows,
+                  rows32)
 
 
 def test_pca_matches_torch_svd(device, dtype, rng, compare):
     X = correlated_data(rng, n=200, d=5).astype(dtype)
     pca = PCA(n_components=3).fit(X)
-    t = to_torch(X.astype(np.float64), device=device)
+    s, vh, projected = torch_svd_reference(X, device, np.float64)
+    # N >= 10 D: dlbook takes the covariance route, so the float32 baseline is PyTorch's
+    # float32 covariance eigh (its float32 SVD is more accurate than any covariance method)
+    lam32, vh32, _ = torch_eigh_reference(X, device, np.float32)
+    s32 = torch.sqrt(lam32 * (X.shape[0] - 1))
+    t32 = to_torch(X.astype(np.float32), device=device)
+    projected32 = (t32 - t32.mean(dim=0)) @ vh32[:3].T
+    compare_dtype(compare, dtype, "PCA.singular_values_ vs torch.linalg.svd",
+                  pca.singular_values_, s[:3], s32[:3])
+    compare_dtype(compare, dtype, "PCA.components_ vs torch.linalg.svd", pca.components_,
+                  vh[:3], vh32[:3])
+    compare_dtype(compare, dtype, "PCA.transform vs torch.linalg.svd", pca.transform(X),
+                  projected, projected32)
+
+
+def torch_svd_reference(X, device, dtype):
+    """Singular values, sign-fixed right singular vectors and the 3-component projection of the
+    centred data, from torch.linalg.svd in ``dtype``."""
+    t = to_torch(np.asarray(X, dtype=dtype), device=device)
     centred = t - t.mean(dim=0)
     _, s, vh = torch.linalg.svd(centred, full_matrices=False)
     biggest = torch.argmax(vh.abs(), dim=1)
     vh = vh * torch.sign(vh[torch.arange(vh.shape[0]), biggest])[:, None]
-    compare("PCA.singular_values_ vs torch.linalg.svd", pca.singular_values_, s[:3], dtype=dtype)
-    compare("PCA.components_ vs torch.linalg.svd", pca.components_, vh[:3], dtype=dtype)
-    projected = to_numpy(centred @ vh[:3].T)
-    compare("PCA.transform vs torch.linalg.svd", pca.transform(X), projected, dtype=dtype)
+    return s, vh, centred @ vh[:3].T
 
 
 @pytest.mark.parametrize("n_samples", [150, 40], ids=["eigh-path", "svd-path"])
@@ -202,13 +252,22 @@ def test_zca_matches_torch_eigh(device, dtype, rng, compare):
     X = correlated_data(rng).astype(dtype)
     eps = 1e-2
     zca = ZCA(eps=eps).fit(X)
-    lam, rows, _ = torch_eigh_reference(X, device)
-    W = rows.T @ torch.diag((lam + eps) ** -0.5) @ rows
+    (lam, W, Y), (lam32, W32, Y32) = (
+        torch_zca_reference(X, device, eps, precision) for precision in (np.float64, np.float32))
     assert zca.whitening_matrix_.dtype == dtype
-    compare("ZCA.whitening_matrix_ vs torch.linalg.eigh", zca.whitening_matrix_, W, dtype=dtype)
-    compare("ZCA.explained_variance_ vs torch.linalg.eigh", zca.explained_variance_, lam, dtype=dtype)
-    t = to_torch(X.astype(np.float64), device=device)
-    compare("ZCA.transform vs torch", zca.transform(X), (t - t.mean(dim=0)) @ W, dtype=dtype)
+    compare_dtype(compare, dtype, "ZCA.whitening_matrix_ vs torch.linalg.eigh",
+                  zca.whitening_matrix_, W, W32)
+    compare_dtype(compare, dtype, "ZCA.explained_variance_ vs torch.linalg.eigh",
+                  zca.explained_variance_, lam, lam32)
+    compare_dtype(compare, dtype, "ZCA.transform vs torch", zca.transform(X), Y, Y32)
+
+
+def torch_zca_reference(X, device, eps, dtype):
+    """Eigenvalues, the ZCA matrix and the whitened data, from torch.linalg.eigh in ``dtype``."""
+    lam, rows, _ = torch_eigh_reference(X, device, dtype)
+    W = rows.T @ torch.diag((lam + eps) ** -0.5) @ rows
+    t = to_torch(np.asarray(X, dtype=dtype), device=device)
+    return lam, W, (t - t.mean(dim=0)) @ W
 
 
 def test_zca_covariance_identity_symmetric_and_invertible(rng):
@@ -280,3 +339,37 @@ def test_zca_bad_input(rng):
         zca.transform(X[:, :2])
     with pytest.raises(ValueError, match="Y has 2 features"):
         zca.inverse_transform(X[:, :2])
+
+
+def torch_float32_whitening(X, kind):
+    """PCA (whiten) or ZCA (eps 1e-5) as the benchmark writes them in PyTorch float32."""
+    t = torch.from_numpy(X.astype(np.float32))
+    centred = t - t.mean(dim=0)
+    lam, vecs = torch.linalg.eigh(centred.T @ centred / (t.shape[0] - 1))
+    if kind == "PCA":
+        lam, vecs = lam.flip(0), vecs.flip(1)
+        biggest = torch.argmax(vecs.abs(), dim=0)
+        vecs = vecs * torch.sign(vecs[biggest, torch.arange(vecs.shape[1])])
+        return (centred @ vecs / torch.sqrt(lam)).numpy()
+    return (centred @ (vecs / torch.sqrt(lam + 1e-5) @ vecs.T)).numpy()
+
+
+@pytest.mark.parametrize("kind", ["PCA", "ZCA"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_float32_whitening_at_least_as_accurate_as_torch_float32(kind, seed):
+    # ill-conditioned data like the benchmark's (covariance condition number ~1e5):
+    # float32 products around a float64 mean and eigendecomposition
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((4000, 64)) @ rng.standard_normal((64, 64))).astype(np.float32)
+    make = (lambda: PCA(whiten=True)) if kind == "PCA" else (lambda: ZCA(eps=1e-5))
+    reference = make().fit_transform(X.astype(np.float64))
+    ours = make().fit_transform(X)
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, make().fit(X).transform(X))
+
+    def error(Y):
+        return np.linalg.norm(Y.astype(np.float64) - reference) / np.linalg.norm(reference)
+
+    theirs = error(torch_float32_whitening(X, kind))
+    assert theirs < 5e-3 and error(ours) < 5e-3
+    assert error(ours) <= theirs
