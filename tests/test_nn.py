@@ -354,3 +354,24 @@ def test_mlp_rejects_bad_input(rng):
     model.forward(np.ones((5, 3)))
     with pytest.raises(ValueError, match=r"Linear.backward: dy must have shape \(5, 2\), got \(5, 3\)"):
         model.backward(np.ones((5, 3)))
+
+
+@pytest.mark.parametrize("sizes", [[5, 3], [5, 4, 3], [5, 4, 4, 3]], ids=["1-layer", "2-layer", "3-layer"])
+def test_mlp_backward_without_input_grad_keeps_the_parameter_gradients(sizes, rng):
+    x, dy = rng.standard_normal((6, 5)), rng.standard_normal((6, 3))
+    model = nn.MLP(sizes, activation="tanh", rng=rng)
+    model.forward(x)
+    dx = model.backward(dy)
+    full = [g.copy() for g in model.grads()]
+    model.forward(x)
+    assert model.backward(dy, input_grad=False) is None
+    for with_dx, without in zip(full, model.grads()):
+        np.testing.assert_array_equal(with_dx, without)
+    assert dx.shape == x.shape
+    layer = nn.Linear(5, 3, rng=rng)
+    layer.forward(x)
+    assert layer.backward(dy, input_grad=False) is None
+    with pytest.raises(TypeError, match=r"^MLP.backward: input_grad must be a bool, got"):
+        model.backward(dy, input_grad="no")
+    with pytest.raises(TypeError, match=r"^Linear.backward: input_grad must be a bool, got"):
+        layer.backward(dy, input_grad=1)
