@@ -42,24 +42,24 @@ class BatchNormCache(NamedTuple):
     """
 
     centred: np.ndarray
-    """:math:`c = x - \tilde\mu`, shape (N, D), with :math:`\tilde\mu` the
+    r""":math:`c = x - \tilde\mu`, shape (N, D), with :math:`\tilde\mu` the
     mean as first computed (rounded)."""
     residual: np.ndarray
-    """:math:`\delta`, the mean of ``centred``, shape (D,): the rounding error
+    r""":math:`\delta`, the mean of ``centred``, shape (D,): the rounding error
     of :math:`\tilde\mu`, so that :math:`x - \mu_B = c - \delta`
     accurately."""
     inv_std: np.ndarray
-    """:math:`1/\sqrt{\sigma_B^2 + \epsilon}`, shape (D,)."""
+    r""":math:`1/\sqrt{\sigma_B^2 + \epsilon}`, shape (D,)."""
     gamma: np.ndarray
-    """Scale :math:`\gamma`, shape (D,)."""
+    r"""Scale :math:`\gamma`, shape (D,)."""
     mean: np.ndarray
-    """Batch mean :math:`\mu_B = \tilde\mu + \delta`, shape (D,)."""
+    r"""Batch mean :math:`\mu_B = \tilde\mu + \delta`, shape (D,)."""
     var: np.ndarray
-    """Biased batch variance :math:`\sigma_B^2`, shape (D,)."""
+    r"""Biased batch variance :math:`\sigma_B^2`, shape (D,)."""
 
     @property
     def x_hat(self) -> np.ndarray:
-        """Normalized input :math:`\hat x = (c - \delta)/\sqrt{\sigma_B^2 +
+        r"""Normalized input :math:`\hat x = (c - \delta)/\sqrt{\sigma_B^2 +
         \epsilon}`, shape (N, D) (a new array at every access)."""
         return (self.centred - self.residual) * self.inv_std
 

@@ -322,7 +322,7 @@ class MLP:
 
     def backward(self, dy: np.ndarray,
                  input_grad: bool = True) -> np.ndarray | None:
-        """Backpropagate ``dy`` = dL/d(output) (N, D_out); store the gradients.
+        r"""Backpropagate ``dy`` = dL/d(output) (N, D_out); store the gradients.
 
         Parameters
         ----------

@@ -72,8 +72,8 @@ def _project(X: np.ndarray, mean: np.ndarray,
     """Return ``(X - mean) @ matrix`` (N, k) in the dtype of ``X``.
 
     ``mean`` (D,) and ``matrix`` (D, k) come from the float64 fit and are
-    rounded once to that dtype, so float32 data get float32 matrix products,
-    as fast as PyTorch's float32 and as accurate.
+    rounded once to that dtype, so float32 data get float32 matrix products
+    (float32 BLAS speed, float32 rounding).
     """
     dtype = X.dtype
     return (X - mean.astype(dtype)) @ matrix.astype(dtype)
@@ -258,7 +258,7 @@ class PCA:
         return Xc
 
     def _projection(self) -> np.ndarray:
-        """The float64 (D, k) matrix that maps centred data to the output:
+        r"""The float64 (D, k) matrix that maps centred data to the output:
         :math:`E_k`, or :math:`E_k (D_k + \varepsilon I)^{-1/2}` when
         whitening."""
         comps = self._fit64[1]
