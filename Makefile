@@ -127,9 +127,11 @@ notebooks: env
 portability: env
 	$(BIN)/python tools/portability.py $(if $(SETTINGS),--settings $(SETTINGS)) $(NOTEBOOKS)
 
-## bench: time dlbook against PyTorch eager on CPU; writes appendices/benchmarks_table.md
+## bench: time dlbook against PyTorch eager on the CPU, interleaved, once per OpenBLAS kernel
+## (Haswell, SkylakeX; OPENBLAS_CORETYPE is set for each run only); writes
+## appendices/benchmarks_table.md. `make bench KERNELS=Haswell` runs one kernel.
 bench: env
-	$(BIN)/python tools/benchmark.py
+	$(BIN)/python tools/benchmark.py $(if $(KERNELS),--kernels $(KERNELS))
 
 clean:
 	rm -rf _build _mathjax .cache dist node_modules
