@@ -59,8 +59,9 @@ class BatchNormCache(NamedTuple):
 
     @property
     def x_hat(self) -> np.ndarray:
-        r"""Normalized input :math:`\hat x = (c - \delta)/\sqrt{\sigma_B^2 +
-        \epsilon}`, shape (N, D) (a new array at every access)."""
+        r"""The normalized input
+        :math:`\hat x = (c - \delta)/\sqrt{\sigma_B^2 + \epsilon}`, shape
+        (N, D), computed anew at every access."""
         return (self.centred - self.residual) * self.inv_std
 
 
