@@ -2,6 +2,7 @@
 
     make bench          # both OpenBLAS kernels the CPU can run (Haswell, SkylakeX)
     .venv/bin/python tools/benchmark.py [--kernels Haswell] [--rounds R] [--threads N]
+                                        [--output PATH]
 
 For each kernel the script runs itself again with ``OPENBLAS_CORETYPE`` set for that child
 process only (NumPy's OpenBLAS reads it at import; PyTorch uses its own MKL and is not
@@ -13,7 +14,8 @@ dlbook and ``number`` calls of PyTorch, in alternating order, so a change in mac
 hits both.  The table gives the median time per call, the median of the per-round ratios
 and their spread (lowest to highest round).  Both libraries get the same thread count
 (OMP/OpenBLAS/MKL variables and ``torch.set_num_threads``).  Writes
-``appendices/benchmarks_table.md``, which the book's benchmark appendix shows.
+``appendices/benchmarks_table.md`` (or ``--output``), which the book's benchmark appendix
+shows; ``tests/test_benchmark_tool.py`` runs it with one round.
 """
 
 import argparse
@@ -51,6 +53,8 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both libraries (default 1: stable timings)")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--output", type=Path, default=TABLE,
+                        help="where to write the markdown tables (default: the appendix's)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -302,8 +306,8 @@ def main() -> int:
         lines += ["", f"Not measured: {', '.join(skipped)} (this CPU cannot run it)."]
     for run in runs:
         lines += [""] + table(run)
-    TABLE.write_text("\n".join(lines) + "\n")
-    print(f"wrote {TABLE.relative_to(ROOT)}")
+    ARGS.output.write_text("\n".join(lines) + "\n")
+    print(f"wrote {ARGS.output}")
     return 0
 
 
