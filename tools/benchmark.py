@@ -262,7 +262,7 @@ def table(run: dict) -> list[str]:
     notes = []
     for c in run["cases"]:
         verdict = "met"
-        if c["ratio"] > c["target"]:
+        if round(c["ratio"], 2) > c["target"]:  # judged as printed
             notes.append(f"{len(notes) + 1}. {c['name']}: "
                          f"{EXPLANATIONS.get(c['name'], 'not explained')}.")
             verdict = f"**missed** (note {len(notes)})"
