@@ -59,12 +59,18 @@ def _unanswered(answer) -> bool:
     return answer is NotImplemented or answer is Ellipsis
 
 
+def require_answered(answer, label: str, asks: str | None = None) -> None:
+    """Raise :class:`NotAnswered` while the answer is still the placeholder."""
+    if _unanswered(answer):
+        what = f" ({asks})" if asks else ""
+        raise NotAnswered(
+            f"{label}: fill in your answer first{what}, then run this cell."
+        )
+
+
 def require_callable(answer, label: str, asks: str):
     """The answer as a function; junk (None, a number) fails with what was asked."""
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{label}: fill in your answer first ({asks}), then run this cell."
-        )
+    require_answered(answer, label, asks)
     if not callable(answer):
         raise AssertionError(
             f"{label}: expected {asks}, got {type(answer).__name__} "
@@ -75,10 +81,7 @@ def require_callable(answer, label: str, asks: str):
 
 def require_functions(answer, count: int, label: str, asks: str) -> tuple:
     """The answer as a tuple of ``count`` functions."""
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{label}: fill in your answer first ({asks}), then run this cell."
-        )
+    require_answered(answer, label, asks)
     if not isinstance(answer, (tuple, list)) or len(answer) != count:
         raise AssertionError(
             f"{label}: expected {asks}, got {type(answer).__name__} "
@@ -91,10 +94,7 @@ def require_functions(answer, count: int, label: str, asks: str) -> tuple:
 
 def require_numbers(answer, count: int | None, label: str, asks: str):
     """The answer as finite reals: one float (``count=None``) or an array of ``count``."""
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{label}: fill in your answer first ({asks}), then run this cell."
-        )
+    require_answered(answer, label, asks)
     items = [answer] if count is None else answer
     if count is not None and (
         not isinstance(answer, (tuple, list, np.ndarray))
@@ -120,10 +120,7 @@ def require_numbers(answer, count: int | None, label: str, asks: str):
 
 def require_array(answer, shape: tuple, label: str, what: str) -> np.ndarray:
     """The answer (or a function's result) as a finite float array of ``shape``."""
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{label}: fill in your answer first, then run this cell."
-        )
+    require_answered(answer, label)
     try:
         arr = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
@@ -249,10 +246,7 @@ def require_tuple(result, names: tuple, label: str, function: str) -> tuple:
 
 def require_keys(answer, keys: tuple, label: str, asks: str) -> dict:
     """The answer as a dict with exactly ``keys``."""
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{label}: fill in your answer first ({asks}), then run this cell."
-        )
+    require_answered(answer, label, asks)
     if not isinstance(answer, dict):
         raise AssertionError(
             f"{label}: expected {asks}, got {type(answer).__name__} "

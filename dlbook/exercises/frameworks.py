@@ -11,11 +11,11 @@ from ..nn import Linear
 from ..training import Activation, Sequential
 from ._checking import (
     NotAnswered,
-    _unanswered,
     call,
     compare,
     exercise,
     fmt,
+    require_answered,
     require_callable,
 )
 
@@ -98,11 +98,7 @@ def _check_linear_function(answer):
     import torch
 
     asks = "a torch.autograd.Function subclass (the class itself)"
-    if _unanswered(answer):
-        raise NotAnswered(
-            f"{_LINEAR}: fill in your answer first ({asks}), then run this "
-            "cell."
-        )
+    require_answered(answer, _LINEAR, asks)
     if not (
         isinstance(answer, type) and issubclass(answer, torch.autograd.Function)
     ):
