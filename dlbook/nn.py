@@ -342,9 +342,9 @@ class MLP:
         if (len(self.pre_activations) != len(self.layers) - 1
                 or self.layers[-1]._x is None):
             raise RuntimeError("MLP.backward: call forward first")
-        if len(self.layers) == 1:
-            return self.layers[0].backward(dy, input_grad)
-        delta = self.layers[-1].backward(dy)
+        # the output layer's dx is the last hidden layer's delta (or, with no
+        # hidden layer, dL/dx itself)
+        delta = self.layers[-1].backward(dy, input_grad or len(self.layers) > 1)
         hidden_layers = zip(self.layers[-2::-1], self.pre_activations[::-1],
                             self.hidden[::-1])
         # from the last hidden layer back to the first
