@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -70,6 +69,7 @@ import torch.nn.functional as F  # noqa: E402
 from numpy._core._multiarray_umath import (  # noqa: E402
     __cpu_dispatch__ as NUMPY_DISPATCH, __cpu_features__ as CPU_FEATURES)
 
+from cpu_features import cpu_flags, cpu_model  # noqa: E402  (tools/, the script's folder)
 from dlbook import batchnorm, graph, losses, nn, optim, whitening  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
@@ -240,18 +240,6 @@ def run_cases() -> dict:
     return dict(env, cases=results)
 
 
-def cpu_info() -> tuple[str, set]:
-    """The CPU's model name and feature flags (from /proc/cpuinfo; empty where there is none)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine(), set()
-    model = re.search(r"^model name\s*:\s*(.*)$", text, re.MULTILINE)
-    flags = re.search(r"^flags\s*:(.*)$", text, re.MULTILINE)
-    return (model.group(1).strip() if model else platform.machine(),
-            set(flags.group(1).split()) if flags else set())
-
-
 def table(run: dict) -> list[str]:
     """The markdown table of one kernel's run, and the notes for its missed targets."""
     lines = [f"**OpenBLAS kernel {run['blas_kernel']}** (NumPy SIMD: "
@@ -278,7 +266,7 @@ def main() -> int:
     if ARGS.child:
         print(json.dumps(run_cases()))
         return 0
-    model, flags = cpu_info()
+    model, flags = cpu_model(), cpu_flags()
     runs, skipped = [], []
     for kernel in ARGS.kernels.split(","):
         if NEEDS.get(kernel) and flags and NEEDS[kernel] not in flags:

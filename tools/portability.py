@@ -40,6 +40,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_features import cpu_flags  # noqa: E402
 from execute_notebooks import KERNELSPEC, merge_streams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,16 +93,6 @@ print(_json.dumps({
     "torch": _torch.backends.cpu.get_cpu_capability(),
 }))
 """
-
-
-def cpu_flags() -> set:
-    """The CPU feature flags of this machine (from /proc/cpuinfo; empty where there is none)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    match = re.search(r"^flags\s*:(.*)$", text, re.MULTILINE)
-    return set(match.group(1).split()) if match else set()
 
 
 def sanitizers() -> list:
