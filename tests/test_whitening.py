@@ -342,16 +342,12 @@ def test_zca_bad_input(rng):
 
 
 def torch_float32_whitening(X, kind):
-    """PCA (whiten) or ZCA (eps 1e-5) as the benchmark writes them in PyTorch float32."""
-    t = torch.from_numpy(X.astype(np.float32))
-    centred = t - t.mean(dim=0)
-    lam, vecs = torch.linalg.eigh(centred.T @ centred / (t.shape[0] - 1))
-    if kind == "PCA":
-        lam, vecs = lam.flip(0), vecs.flip(1)
-        biggest = torch.argmax(vecs.abs(), dim=0)
-        vecs = vecs * torch.sign(vecs[biggest, torch.arange(vecs.shape[1])])
-        return (centred @ vecs / torch.sqrt(lam)).numpy()
-    return (centred @ (vecs / torch.sqrt(lam + 1e-5) @ vecs.T)).numpy()
+    """PCA (whiten) or ZCA (eps 1e-5) in PyTorch float32, as the benchmark writes them."""
+    if kind == "ZCA":
+        return to_numpy(torch_zca_reference(X, "cpu", 1e-5, np.float32)[2])
+    lam, rows, _ = torch_eigh_reference(X, "cpu", np.float32)
+    t = to_torch(X.astype(np.float32), device="cpu")
+    return to_numpy((t - t.mean(dim=0)) @ rows.T / torch.sqrt(lam))
 
 
 @pytest.mark.parametrize("kind", ["PCA", "ZCA"])
