@@ -62,21 +62,25 @@ def _flip_rows(V: np.ndarray) -> np.ndarray:
 
 def _centre(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the column mean of ``X`` (N, D), accumulated in float64, and the
-    centred data ``X - mean`` in the dtype of ``X``."""
+    centred data (:func:`_centred`)."""
     mean = X.mean(axis=0, dtype=np.float64)
-    return mean, X - mean.astype(X.dtype)
+    return mean, _centred(X, mean)
 
 
-def _project(X: np.ndarray, mean: np.ndarray,
-             matrix: np.ndarray) -> np.ndarray:
-    """Return ``(X - mean) @ matrix`` (N, k) in the dtype of ``X``.
+def _centred(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``X - mean`` (N, D) in the dtype of ``X``, the float64 ``mean`` (D,)
+    rounded once to it."""
+    return X - mean.astype(X.dtype)
 
-    ``mean`` (D,) and ``matrix`` (D, k) come from the float64 fit and are
-    rounded once to that dtype, so float32 data get float32 matrix products
-    (float32 BLAS speed, float32 rounding).
+
+def _project(Xc: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Return ``Xc @ matrix`` (N, k) for centred data ``Xc`` (N, D).
+
+    The float64 ``matrix`` (D, k) from the fit is rounded once to the dtype of
+    ``Xc``, so float32 data get float32 matrix products (float32 BLAS speed,
+    float32 rounding).
     """
-    dtype = X.dtype
-    return (X - mean.astype(dtype)) @ matrix.astype(dtype)
+    return Xc @ matrix.astype(Xc.dtype)
 
 
 def _covariance_eigh(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
@@ -290,7 +294,7 @@ class PCA:
         """
         _check_fitted(self, "PCA.transform")
         X = _check_data(X, "PCA.transform", n_features=self.n_features_in_)
-        return _project(X, self._fit64[0], self._projection())
+        return _project(_centred(X, self._fit64[0]), self._projection())
 
     def inverse_transform(self, Y) -> np.ndarray:
         r"""Map coordinates back to the data space.
@@ -336,8 +340,7 @@ class PCA:
         -------
         ndarray, shape (N, k)
         """
-        Xc = self._fit(X)
-        return Xc @ self._projection().astype(Xc.dtype)
+        return _project(self._fit(X), self._projection())
 
 
 class ZCA:
@@ -461,7 +464,7 @@ class ZCA:
         _check_fitted(self, "ZCA.transform")
         X = _check_data(X, "ZCA.transform", n_features=self.n_features_in_)
         mean, W, _ = self._fit64
-        return _project(X, mean, W)
+        return _project(_centred(X, mean), W)
 
     def inverse_transform(self, Y) -> np.ndarray:
         r"""Undo the whitening: :math:`X = Y W^{-1} + \mu`.
@@ -493,5 +496,4 @@ class ZCA:
         -------
         ndarray, shape (N, D)
         """
-        Xc = self._fit(X)
-        return Xc @ self._fit64[1].astype(Xc.dtype)
+        return _project(self._fit(X), self._fit64[1])
